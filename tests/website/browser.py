@@ -1,0 +1,46 @@
+"""Headless Chromium (Debian's package, driven by Playwright) for the browser tests, offline.
+
+Playwright cannot download its own browsers here, so it launches /usr/bin/chromium with flags that stop Chromium
+from reaching for the network in the background. Each page records its console errors and every request that
+leaves the local server, so tests can assert that the site makes no third-party request.
+"""
+
+import shutil
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+# Material asks for sitemap.xml relative to each page to build the language switcher's links; only the root one
+# exists, so the others answer 404. That request is not an error of the page.
+IGNORED_CONSOLE_ERRORS = ("sitemap.xml",)
+
+
+@dataclass
+class PageLog:
+    console_errors: list[str] = field(default_factory=list)
+    foreign_requests: list[str] = field(default_factory=list)
+
+
+def watch(page, local_origin: str) -> PageLog:
+    """Attach listeners to a Playwright page; return the log they fill."""
+    log = PageLog()
+    local_host = urlsplit(local_origin).netloc
+
+    def on_console(message):
+        if message.type == "error" and not any(s in (message.location or {}).get("url", "") + message.text
+                                                for s in IGNORED_CONSOLE_ERRORS):
+            log.console_errors.append(message.text)
+
+    def on_request(request):
+        parts = urlsplit(request.url)
+        if parts.scheme in ("http", "https", "ws", "wss") and parts.netloc != local_host:
+            log.foreign_requests.append(request.url)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: log.console_errors.append(f"uncaught: {error}"))
+    page.on("request", on_request)
+    return log
