@@ -6,17 +6,24 @@ with a gap in it.
 
 Shortcodes:
     {{ glossary SECTION_ID }}  the glossary table of one section of docs/_data/glossary.yml, in the page's language
+    {{ run SNIPPET }}          what `python snippets/SNIPPET` prints, as a text block (run once per build, shared
+                               by both languages; a non-zero exit fails the build)
 """
 
 import html
+import os
 import re
+import subprocess
+import sys
 from functools import cache
 from pathlib import Path
 
 import yaml
 from mkdocs.exceptions import PluginError
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "docs" / "_data"
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / "docs" / "_data"
+SNIPPETS_DIR = ROOT / "snippets"
 # Code (fenced blocks and inline spans) is matched first and left alone, so pages can show the syntax itself.
 SHORTCODE = re.compile(
     r"(?P<code>^(?P<fence>```|~~~).*?^(?P=fence)|`[^`\n]+`)"  # a fenced block or an inline code span
@@ -53,8 +60,30 @@ def render_glossary(language: str, section_id: str) -> str:
     return f'<table class="glossary">\n<thead><tr>{header}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>'
 
 
+@cache
+def snippet_output(relative_path: str, mtime_ns: int) -> str:
+    """Run a snippet as a script and return what it printed; cached for the build (both languages)."""
+    env = {**os.environ, "PYTHONHASHSEED": "0", "HF_HUB_OFFLINE": "1"}
+    result = subprocess.run(
+        [sys.executable, str(SNIPPETS_DIR / relative_path)], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        raise PluginError(f"run {relative_path}: exited with {result.returncode}\n{result.stderr[-2000:]}")
+    return result.stdout
+
+
+def render_run(language: str, relative_path: str) -> str:
+    path = SNIPPETS_DIR / relative_path
+    if not path.is_file():
+        raise PluginError(f"run: no snippet {path.relative_to(ROOT)}")
+    output = snippet_output(relative_path, path.stat().st_mtime_ns).rstrip("\n")
+    title = "輸出" if language == "zh-TW" else "Output"
+    return f'```text title="{title}: {relative_path}"\n{output}\n```'
+
+
 SHORTCODES = {
     "glossary": render_glossary,
+    "run": render_run,
 }
 
 
