@@ -1,0 +1,118 @@
+"""Where a model description comes from: a preset id, a config.json file or folder, or JSON text.
+
+``load_config(source)`` returns the config dict; ``load_spec(source)`` the :class:`ModelSpec` read from it,
+labelled with where it came from. Nothing here touches the network.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import json
+import os
+from functools import cache
+
+from calculators.errors import LIMITS, CalculatorError, describe
+from calculators.presets import PRESETS
+from calculators.spec import ModelSpec, model_spec
+
+_PRESETS_BY_LOWER = {hf_id.lower(): hf_id for hf_id in PRESETS}
+
+
+def parse_config_json(text: object, field: str = "config") -> dict:
+    """Parse config.json text into a dict; CalculatorError (naming ``field``) if it is not a JSON object."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise CalculatorError(field, f"is not UTF-8 text ({error.reason} at byte {error.start})") from None
+    if not isinstance(text, str):
+        raise CalculatorError(field, f"expected JSON text, got {type(text).__name__}")
+    if len(text) > LIMITS["config_text_chars"]:
+        limit = LIMITS["config_text_chars"]
+        raise CalculatorError(field, f"is {len(text):,} characters; a config.json is at most {limit:,}")
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise CalculatorError(
+            field, f"is not valid JSON ({error.msg} at line {error.lineno} column {error.colno})"
+        ) from None
+    except (RecursionError, ValueError) as error:
+        raise CalculatorError(field, f"is not usable JSON ({type(error).__name__})") from None
+    if not isinstance(value, dict):
+        raise CalculatorError(field, f"expected a JSON object ({{...}}), got a JSON {type(value).__name__}")
+    return value
+
+
+def preset_config(hf_id: str) -> dict:
+    """A copy of the preset config for ``hf_id`` (case-insensitive); CalculatorError suggesting close ids."""
+    if not isinstance(hf_id, str):
+        raise CalculatorError("model", f"expected a preset id, got {describe(hf_id)}")
+    canonical = _PRESETS_BY_LOWER.get(hf_id.strip().lower())
+    if canonical is None:
+        close = difflib.get_close_matches(hf_id, list(PRESETS), n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(close)}?" if close else "; see calculators.presets.PRESETS"
+        raise CalculatorError("model", f"unknown preset {describe(hf_id)}{hint}")
+    return copy.deepcopy(PRESETS[canonical])
+
+
+def load_config(source: object) -> dict:
+    """The config dict named by ``source``.
+
+    Accepted: a dict (returned as is), a preset id (``"meta-llama/Llama-3.1-8B"``), JSON text
+    (``'{"model_type": ...}'``), bytes of JSON, or a path to a config.json file or a folder holding one.
+    """
+    if isinstance(source, dict):
+        return source
+    if isinstance(source, bytes):
+        return parse_config_json(source)
+    if isinstance(source, os.PathLike):
+        return _read_path(os.fspath(source))
+    if not isinstance(source, str):
+        raise CalculatorError(
+            "model", f"expected a preset id, a path to config.json, or JSON text; got {type(source).__name__}"
+        )
+    text = source.strip()
+    if text.startswith("{") or text.startswith("["):
+        return parse_config_json(text)
+    if text.lower() in _PRESETS_BY_LOWER:
+        return preset_config(text)
+    if text and len(text) < 4096 and os.path.exists(text):
+        return _read_path(text)
+    if text.count("/") == 1 and not text.startswith((".", "/")) and not text.endswith(".json"):
+        preset_config(text)  # raises, suggesting close preset ids
+    raise CalculatorError(
+        "model",
+        f"{describe(source)} is not a preset id, an existing config.json path, or JSON text",
+    )
+
+
+def load_spec(source: object) -> ModelSpec:
+    """The ModelSpec of ``source`` (see :func:`load_config`), labelled with the preset id or path."""
+    if isinstance(source, str) and source.strip().lower() in _PRESETS_BY_LOWER:
+        return preset_spec(_PRESETS_BY_LOWER[source.strip().lower()])
+    config = load_config(source)
+    if isinstance(source, dict):
+        label = "config"
+    elif isinstance(source, (str, os.PathLike)) and not str(source).strip().startswith(("{", "[")):
+        label = os.fspath(source)
+    else:
+        label = "config.json text"
+    return model_spec(config, source=label)
+
+
+@cache
+def preset_spec(hf_id: str) -> ModelSpec:
+    """The ModelSpec of a preset (computed on first use, then cached)."""
+    return model_spec(preset_config(hf_id), source=hf_id)
+
+
+def _read_path(path: str) -> dict:
+    if os.path.isdir(path):
+        path = os.path.join(path, "config.json")
+    try:
+        with open(path, "rb") as file:
+            data = file.read(LIMITS["config_text_chars"] + 1)
+    except OSError as error:
+        raise CalculatorError("model", f"cannot read {path}: {error.strerror or error}") from None
+    return parse_config_json(data, field=path)

@@ -1,0 +1,79 @@
+"""One reader per model family: config.json -> tensor groups and token mixers (see ``calculators.spec``).
+
+``READERS`` maps each supported ``model_type`` to its reader. A new architecture is a new reader here,
+not a branch in the formulas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from calculators.errors import CalculatorError, describe
+from calculators.families.classic import read_bloom, read_falcon, read_gpt2, read_gpt_neox
+from calculators.families.deepseek import read_deepseek_v2, read_deepseek_v3
+from calculators.families.gemma import read_gemma, read_gemma2, read_gemma3_text
+from calculators.families.generic import read_generic
+from calculators.families.gpt_oss import read_gpt_oss
+from calculators.families.jamba import read_jamba
+from calculators.families.llama import read_llama, read_mistral, read_mixtral, read_olmo2, read_phi3
+from calculators.families.qwen import read_qwen2, read_qwen2_moe, read_qwen3, read_qwen3_moe, read_qwen3_next
+from calculators.families.reader import ConfigReader
+from calculators.spec import ModelSpec
+
+READERS: dict[str, Callable[[ConfigReader], ModelSpec]] = {
+    "llama": read_llama,
+    "granite": read_llama,
+    "mistral": read_mistral,
+    "mixtral": read_mixtral,
+    "olmo2": read_olmo2,
+    "phi3": read_phi3,
+    "qwen2": read_qwen2,
+    "qwen2_moe": read_qwen2_moe,
+    "qwen3": read_qwen3,
+    "qwen3_moe": read_qwen3_moe,
+    "qwen3_next": read_qwen3_next,
+    "gemma": read_gemma,
+    "gemma2": read_gemma2,
+    "gemma3_text": read_gemma3_text,
+    "deepseek_v2": read_deepseek_v2,
+    "deepseek_v3": read_deepseek_v3,
+    "gpt_oss": read_gpt_oss,
+    "jamba": read_jamba,
+    "gpt2": read_gpt2,
+    "gpt_neox": read_gpt_neox,
+    "falcon": read_falcon,
+    "bloom": read_bloom,
+}
+
+#: Multimodal model types whose ``text_config`` may omit its own ``model_type``.
+TEXT_MODEL_TYPES = {"gemma3": "gemma3_text"}
+
+SUPPORTED_MODEL_TYPES = tuple(sorted([*READERS, *TEXT_MODEL_TYPES]))
+
+
+def read_model(config: dict) -> ModelSpec:
+    """Dispatch a config.json object to its family reader (through ``text_config`` when there is one)."""
+    model_type = config.get("model_type")
+    if model_type is not None and not isinstance(model_type, str):
+        raise CalculatorError("config.model_type", f"expected a string, got {describe(model_type)}")
+    text = config.get("text_config")
+    if text is None:
+        reader = READERS.get(model_type or "", read_generic)
+        r = ConfigReader(config, "config", model_type or "(none)")
+        if model_type is None:
+            r.note("config.model_type missing")
+        return reader(r)
+
+    if not isinstance(text, dict):
+        raise CalculatorError("config.text_config", f"expected a JSON object, got {describe(text)}")
+    text_type = text.get("model_type") or TEXT_MODEL_TYPES.get(model_type or "") or model_type
+    if not isinstance(text_type, str):
+        raise CalculatorError("config.text_config.model_type", f"expected a string, got {describe(text_type)}")
+    r = ConfigReader(text, "config.text_config", text_type)
+    r.note(
+        f"multimodal config ({model_type}): counted the text model that AutoModelForCausalLM builds from "
+        "text_config; the vision tower and multimodal projector are not counted"
+    )
+    spec = READERS.get(text_type, read_generic)(r)
+    return replace(spec, model_type=model_type or text_type)

@@ -1,0 +1,102 @@
+"""Estimate for a ``model_type`` no reader knows: a Llama-style decoder built from the standard fields.
+
+The result is marked ``approximate`` and its notes list every assumption. Fields it cannot do without
+(hidden size, layers, heads, MLP size, vocabulary) raise CalculatorError naming them all at once.
+"""
+
+from __future__ import annotations
+
+from calculators.errors import CalculatorError, positive_int
+from calculators.families.blocks import (
+    assemble,
+    attention_mixers,
+    attention_projections,
+    embedding,
+    every_layer,
+    gated_mlp,
+    norm,
+    output_head,
+    read_dims,
+    routed_experts,
+    router,
+)
+from calculators.families.reader import ConfigReader
+from calculators.spec import ModelSpec
+
+#: Standard field names and the aliases other families use for them.
+STANDARD_FIELDS = {
+    "hidden_size": ("n_embd", "d_model"),
+    "num_hidden_layers": ("n_layer", "num_layers"),
+    "num_attention_heads": ("n_head", "num_heads"),
+    "intermediate_size": ("n_inner", "ffn_dim", "d_ff"),
+    "vocab_size": (),
+}
+
+
+def read_generic(r: ConfigReader) -> ModelSpec:
+    data = dict(r.data)
+    for key, aliases in STANDARD_FIELDS.items():  # use an alias where the standard name is absent
+        if data.get(key) is None:
+            for alias in aliases:
+                if data.get(alias) is not None:
+                    data[key] = positive_int(r.field(alias), data[alias])
+                    r.note(f"{r.field(alias)} read as {key}")
+                    break
+    missing = [key for key in STANDARD_FIELDS if data.get(key) is None]
+    if missing:
+        names = ", ".join(r.field(key) for key in missing)
+        raise CalculatorError(
+            r.field(missing[0]),
+            f"model_type {r.model_type!r} has no reader, and estimating it needs {names} (integers)",
+        )
+    r.data = data
+    for key in ("sliding_window", "layer_types"):
+        if r.present(key):
+            r.note(f"{r.field(key)} ignored: every layer is estimated as full attention")
+    d = read_dims(r, check_gqa=False)
+    intermediate = r.int("intermediate_size")
+    tied = r.bool("tie_word_embeddings", False)
+    num_experts = 0
+    for key in ("num_local_experts", "num_experts", "n_routed_experts"):
+        if r.present(key):
+            num_experts = r.int(key, minimum=0)
+            break
+    top_k = r.int("num_experts_per_tok", 0, minimum=0, note_default=False) if num_experts > 1 else 0
+    moe = num_experts > 1 and top_k > 0
+    layers = d.layers
+    if moe:
+        expert_size = r.int("moe_intermediate_size", intermediate, note_default=False)
+        mlp = [
+            *router(d.hidden, num_experts, layers),
+            *routed_experts(d.hidden, expert_size, num_experts, min(top_k, num_experts), layers),
+        ]
+        r.note(f"assumed every layer is MoE: {num_experts} experts of size {expert_size}, {top_k} per token")
+    else:
+        mlp = gated_mlp("mlp", d.hidden, intermediate, layers)
+    r.note(
+        f"model_type {r.model_type!r} is not one of the supported families: estimated as a Llama-style "
+        "decoder (q/k/v/o attention without biases, gated MLP of 3 matrices, RMSNorm, rotary positions)"
+    )
+    tensors = [
+        *embedding(d.vocab, d.hidden),
+        *attention_projections(d.hidden, d.heads, d.kv_heads, d.head_dim, layers),
+        *mlp,
+        *norm("input_layernorm", d.hidden, layers),
+        *norm("post_attention_layernorm", d.hidden, layers),
+        *norm("norm", d.hidden, 1),
+        *output_head(d.vocab, d.hidden, tied),
+    ]
+    return assemble(
+        r,
+        hidden=d.hidden,
+        layers=layers,
+        vocab=d.vocab,
+        intermediate=intermediate,
+        max_positions=d.max_positions,
+        mixers=attention_mixers(r, every_layer("full_attention", layers), d, None),
+        tensors=tensors,
+        tied=tied,
+        num_experts=num_experts if moe else 0,
+        experts_per_token=top_k if moe else 0,
+        approximate=True,
+    )

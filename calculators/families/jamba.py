@@ -1,0 +1,116 @@
+"""Jamba: Mamba layers with one attention layer in every ``attn_layer_period``, MoE on every
+``expert_layer_period``-th layer."""
+
+from __future__ import annotations
+
+from calculators.errors import CalculatorError, describe
+from calculators.families.blocks import (
+    assemble,
+    attention_mixers,
+    attention_projections,
+    check_top_k,
+    embedding,
+    gated_mlp,
+    linear,
+    norm,
+    output_head,
+    read_dims,
+    routed_experts,
+    router,
+)
+from calculators.families.llama import ignore_layer_types
+from calculators.families.reader import ConfigReader
+from calculators.spec import Mixer, ModelSpec, RecurrentMixer, TensorGroup
+
+
+def read_jamba(r: ConfigReader) -> ModelSpec:
+    d = read_dims(r, kv_heads_default=8)
+    intermediate = r.int("intermediate_size")
+    tied = r.bool("tie_word_embeddings", False)
+    ignore_layer_types(r)
+    num_experts = r.int("num_experts", 16, aliases=("num_local_experts",))
+    top_k = r.int("num_experts_per_tok", 2)
+    attn_period, attn_offset = _period(r, "attn_layer", 8, 4)
+    expert_period, expert_offset = _period(r, "expert_layer", 2, 1)
+
+    is_attention = [i % attn_period == attn_offset for i in range(d.layers)]
+    is_moe = [num_experts > 1 and i % expert_period == expert_offset for i in range(d.layers)]
+    attention_layers, moe_layers = sum(is_attention), sum(is_moe)
+    if moe_layers:
+        check_top_k(r, "num_experts_per_tok", top_k, num_experts)
+
+    mamba, state = _mamba(r, d.hidden, d.layers - attention_layers)
+    full = attention_mixers(r, ["full_attention"], d, None)[0]
+    mixers: list[Mixer] = [full if attention else state for attention in is_attention]
+
+    tensors = [
+        *embedding(d.vocab, d.hidden),
+        *attention_projections(d.hidden, d.heads, d.kv_heads, d.head_dim, attention_layers),
+        *mamba,
+        *gated_mlp("mlp", d.hidden, intermediate, d.layers - moe_layers),
+        *router(d.hidden, num_experts, moe_layers),
+        *routed_experts(d.hidden, intermediate, num_experts, top_k, moe_layers),
+        *norm("input_layernorm", d.hidden, d.layers),
+        *norm("pre_ff_layernorm", d.hidden, d.layers),
+        *norm("final_layernorm", d.hidden, 1),
+        *output_head(d.vocab, d.hidden, tied),
+    ]
+    return assemble(
+        r,
+        hidden=d.hidden,
+        layers=d.layers,
+        vocab=d.vocab,
+        intermediate=intermediate,
+        max_positions=d.max_positions,
+        mixers=mixers,
+        tensors=tensors,
+        tied=tied,
+        num_experts=num_experts if moe_layers else 0,
+        experts_per_token=top_k if moe_layers else 0,
+    )
+
+
+def _period(r: ConfigReader, prefix: str, period_default: int, offset_default: int) -> tuple[int, int]:
+    period = r.int(f"{prefix}_period", period_default, note_default=False)
+    offset = r.int(f"{prefix}_offset", offset_default, minimum=0, note_default=False)
+    if offset >= period:
+        raise CalculatorError(r.field(f"{prefix}_offset"), f"must be smaller than {prefix}_period ({period})")
+    return period, offset
+
+
+def _mamba(r: ConfigReader, hidden: int, layers: int) -> tuple[list[TensorGroup], RecurrentMixer]:
+    """Tensors of ``layers`` Mamba mixers, and the state one of them keeps per sequence:
+    a ``d_inner x d_conv`` convolution window and a ``d_inner x d_state`` SSM state."""
+    expand = r.int("mamba_expand", 2)
+    d_state = r.int("mamba_d_state", 16)
+    d_conv = r.int("mamba_d_conv", 4)
+    conv_bias = r.bool("mamba_conv_bias", True)
+    proj_bias = r.bool("mamba_proj_bias", False)
+    dt_rank_value = r.data.get("mamba_dt_rank", "auto")
+    if dt_rank_value in ("auto", None):
+        dt_rank = -(-hidden // 16)
+    elif isinstance(dt_rank_value, str):
+        raise CalculatorError(r.field("mamba_dt_rank"), f'expected an integer or "auto", got {describe(dt_rank_value)}')
+    else:
+        dt_rank = r.int("mamba_dt_rank")
+    inner = expand * hidden
+    tensors = [
+        TensorGroup("recurrent", "other", (inner, 1, d_conv), layers, layers, "mamba.conv1d"),
+        *([TensorGroup("recurrent", "bias", (inner,), layers, layers, "mamba.conv1d.bias")] if conv_bias else []),
+        *linear("recurrent", "mamba.in_proj", 2 * inner, hidden, layers, bias=proj_bias),
+        *linear("recurrent", "mamba.x_proj", dt_rank + 2 * d_state, inner, layers),
+        *linear("recurrent", "mamba.dt_proj", inner, dt_rank, layers, bias=True),
+        TensorGroup("recurrent", "other", (inner, d_state), layers, layers, "mamba.A_log"),
+        TensorGroup("recurrent", "other", (inner,), layers, layers, "mamba.D"),
+        *linear("recurrent", "mamba.out_proj", hidden, inner, layers, bias=proj_bias),
+        *norm("mamba.dt_layernorm", dt_rank, layers),
+        *norm("mamba.b_layernorm", d_state, layers),
+        *norm("mamba.c_layernorm", d_state, layers),
+    ]
+    state = RecurrentMixer(
+        kind="mamba",
+        conv_state_elements=inner * d_conv,
+        ssm_state_elements=inner * d_state,
+        parallel_heads=inner,
+    )
+    return [group for group in tensors if group.count > 0], state

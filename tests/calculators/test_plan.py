@@ -1,0 +1,406 @@
+"""Inference memory plans: each term by hand for a small model, TP rules, inverse questions, the GPU catalog."""
+
+from __future__ import annotations
+
+import pytest
+
+from calculators.configs import load_spec
+from calculators.errors import CalculatorError
+from calculators.gpus import CATALOG, GB, GIB, MIB, get_gpu
+from calculators.kv import kv_cache
+from calculators.plan import (
+    CUDA_CONTEXT_BYTES,
+    GEMM_WORKSPACE_BYTES,
+    VLLM_NCCL_BYTES,
+    VLLM_NON_TORCH_BYTES,
+    check_tensor_parallel,
+    memory_plan,
+    recommend,
+)
+from calculators.spec import FullAttention, ModelSpec, TensorGroup
+from calculators.weights import weight_memory
+
+try:  # as a package (tests/calculators/__init__.py) or as a rootdir-relative module
+    from .test_weights import tiny_spec
+except ImportError:
+    from test_weights import tiny_spec
+
+
+def llama8b():
+    return load_spec("meta-llama/Llama-3.1-8B")
+
+
+# ---- GPU catalog --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("H100", "h100-sxm"),
+        ("h100 sxm 80gb", "h100-sxm"),
+        ("H200", "h200"),
+        ("A100-80GB", "a100-80gb"),
+        ("a100_80gb", "a100-80gb"),
+        ("A100-40GB", "a100-40gb"),
+        ("A100 40GB", "a100-40gb"),
+        ("L4", "l4"),
+        ("l40s", "l40s"),
+        ("RTX 4090", "rtx-4090"),
+        ("rtx-4090", "rtx-4090"),
+        ("NVIDIA GeForce RTX 4090", "rtx-4090"),
+        ("RTX_4070", "rtx-4070"),
+        ("rtx 3090", "rtx-3090"),
+        ("MI300X", "mi300x"),
+        ("mi-300x", "mi300x"),
+        ("M3 Max", "m3-max-128gb"),
+    ],
+)
+def test_gpu_names_are_case_insensitive_with_aliases(name, key):
+    assert get_gpu(name).key == key
+
+
+def test_unknown_gpu_raises_naming_the_field():
+    with pytest.raises(CalculatorError, match="^gpu: unknown GPU 'H900'"):
+        get_gpu("H900")
+
+
+def test_catalog_entries_are_complete_and_consistent():
+    keys = {gpu.key for gpu in CATALOG}
+    assert {"rtx-3090", "rtx-4070", "rtx-4090", "rtx-5090", "rtx-6000-ada", "l40s", "l4", "a10", "a100-40gb",
+            "a100-80gb", "h100-sxm", "h100-pcie", "h200", "b200", "mi300x", "mi325x", "m3-max-128gb",
+            "m4-max-128gb", "m2-ultra-192gb"} <= keys
+    for gpu in CATALOG:
+        assert gpu.source_url.startswith("https://")
+        assert 0 < gpu.usable_bytes <= gpu.reported_total_bytes <= gpu.memory_bytes
+        assert "GB" in gpu.memory_label and "GiB" in gpu.memory_label
+        assert gpu.bandwidth_bytes_per_s > 10**11
+        if gpu.fp8_dense_tflops is not None:
+            assert gpu.fp8_dense_tflops == pytest.approx(2 * gpu.bf16_dense_tflops, rel=0.03)
+        assert gpu.usable_basis
+
+
+def test_h100_memory_is_80_gib_of_which_cuda_reports_about_79_gib():
+    h100 = get_gpu("H100")
+    assert h100.memory_bytes == 80 * GIB == 85_899_345_920
+    assert h100.reported_total_bytes == 81_559 * MIB  # nvidia-smi
+    assert 79.1 * GIB < h100.usable_bytes < 79.3 * GIB
+    assert h100.bf16_dense_tflops == pytest.approx(989.4) and h100.fp8_dense_tflops == pytest.approx(1978.9)
+
+
+def test_apple_usable_memory_is_the_macos_working_set_limit():
+    m3 = get_gpu("m3 max")
+    assert m3.memory_bytes == 128 * GIB and m3.usable_bytes == 96 * GIB
+
+
+# ---- tensor parallelism -------------------------------------------------------------------------------
+
+
+def test_tp_must_be_1_2_4_or_8():
+    spec = tiny_spec()
+    for bad in (0, 3, 16, -1, 2.0, "2", True):
+        with pytest.raises(CalculatorError, match="^count:"):
+            check_tensor_parallel(spec, bad)
+
+
+def test_tp_must_split_attention_heads():
+    with pytest.raises(CalculatorError, match="28 attention heads .* cannot be split across 8 GPUs"):
+        memory_plan(load_spec("Qwen/Qwen2.5-7B"), seq_len=1024, gpu="H100", count=8)
+
+
+def test_kv_heads_replicate_when_tp_exceeds_them():
+    spec = tiny_spec()  # 4 heads, 2 KV heads: TP=4 replicates k_proj and v_proj
+    plan = memory_plan(spec, seq_len=1024, gpu="H100", count=4, inverse=False)
+    wm = weight_memory(spec, "bf16")
+    rows = {r.name: r.bytes for r in wm.rows}
+    sharded = sum(-(-b // 4) for name, b in rows.items() if name not in ("k_proj", "v_proj", "norm"))
+    replicated_kv = (rows["k_proj"] + rows["v_proj"]) // 2  # one of the two KV heads per rank
+    assert plan.breakdown["weights"] == sharded + replicated_kv + rows["norm"]
+    kv = kv_cache(spec, seq_len=1024, batch=1, kv_dtype="bf16", block_size=16, tp=4)
+    assert plan.breakdown["kv_cache"] == kv.per_gpu_kv_cache_bytes == 2 * 2 * 1024 * 1 * 128 * 2
+
+
+def test_weights_split_over_tp_and_overhead_is_paid_on_every_gpu():
+    spec = llama8b()
+    one = memory_plan(spec, seq_len=4096, gpu="H100", count=1, inverse=False)
+    two = memory_plan(spec, seq_len=4096, gpu="H100", count=2, inverse=False)
+    assert abs(two.breakdown["weights"] - one.breakdown["weights"] / 2) < 2 * 4096 * 33 * 2  # norms replicate
+    assert two.breakdown["nccl"] == VLLM_NCCL_BYTES and "nccl" not in one.breakdown
+    assert two.breakdown["non_torch"] == one.breakdown["non_torch"] == VLLM_NON_TORCH_BYTES
+    assert two.breakdown["cuda_context"] == CUDA_CONTEXT_BYTES
+
+
+# ---- vLLM terms ---------------------------------------------------------------------------------------
+
+
+def test_vllm_budget_is_utilization_times_cuda_total_and_context_sits_outside_it():
+    spec = llama8b()
+    plan = memory_plan(spec, seq_len=8192, batch=8, gpu="H100", count=1)
+    h100 = get_gpu("H100")
+    assert plan.gpu_memory_utilization == 0.9
+    assert plan.gpu_usable_bytes == int(0.9 * h100.usable_bytes)
+    assert plan.terms["cuda_context"]["in_budget"] is False
+    inside = sum(t["bytes"] for t in plan.terms.values() if t["in_budget"])
+    assert plan.per_gpu_bytes == inside
+    assert plan.headroom_bytes == plan.gpu_usable_bytes - inside
+    assert plan.fits is (inside <= plan.gpu_usable_bytes)
+    assert memory_plan(spec, seq_len=8192, gpu="H100", gpu_memory_utilization=0.5).gpu_usable_bytes == int(
+        0.5 * h100.usable_bytes
+    )
+
+
+def test_vllm_activation_peak_by_hand_for_llama_8b_on_h100():
+    # H100 (>= 70 GiB, not A100): max_num_batched_tokens 8192, max_num_seqs 1024
+    plan = memory_plan(llama8b(), seq_len=4096, gpu="H100", inverse=False)
+    t, h, inter, vocab = 8192, 4096, 14336, 128256
+    forward = 2 * (2 * t * h) + 2 * t * (2 * inter + inter + h)  # residual+hidden; gate_up, act, down
+    sampler = 2 * t * h + 1024 * vocab * (2 + 4 + 4)
+    assert plan.breakdown["activation_peak"] == max(forward, sampler) == sampler
+    assert plan.settings["max_num_batched_tokens"] == 8192 and plan.settings["max_num_seqs"] == 1024
+    # smaller GPUs and A100s take vLLM's 2048 / 256 defaults
+    a100 = memory_plan(llama8b(), seq_len=4096, gpu="A100-80GB", inverse=False)
+    assert a100.settings["max_num_batched_tokens"] == 2048 and a100.settings["max_num_seqs"] == 256
+
+
+def test_cuda_graph_buffers_and_enforce_eager():
+    spec = llama8b()
+    plan = memory_plan(spec, seq_len=4096, gpu="H100", inverse=False)
+    assert plan.breakdown["cuda_graphs"] == 2 * 32 * 512 * (6144 + 4096 + 4096)
+    eager = memory_plan(spec, seq_len=4096, gpu="H100", cuda_graphs=False, inverse=False)
+    assert "cuda_graphs" not in eager.breakdown
+
+
+def test_vllm_pages_the_kv_cache_in_blocks_of_16():
+    spec = tiny_spec()
+    plan = memory_plan(spec, seq_len=1000, gpu="L4", inverse=False)
+    assert plan.breakdown["kv_cache"] == kv_cache(spec, seq_len=1008, block_size=16).per_gpu_kv_cache_bytes
+
+
+# ---- transformers terms -------------------------------------------------------------------------------
+
+
+def test_transformers_terms_by_hand():
+    spec = tiny_spec()
+    seq, batch = 512, 2
+    plan = memory_plan(spec, seq_len=seq, batch=batch, gpu="RTX 4090", engine="transformers", inverse=False)
+    tokens, h, inter, vocab, head_dim = seq * batch, 512, 1024, 1000, 128
+    persistent = 2 * tokens * (3 * h + 2 * head_dim)  # residual, hidden, embedding output; rotary cos, sin
+    prefill = persistent + 2 * tokens * max(3 * inter + h, 2 * (512 + 256 + 256) + 512 + h)
+    logits = batch * vocab * (2 + 4 + 4)  # logits_to_keep=1: 16-bit, fp32 copy, fp32 probabilities
+    kv = kv_cache(spec, seq_len=seq, batch=batch).per_gpu_kv_cache_bytes
+    assert plan.breakdown["activation_peak"] == max(prefill, logits + kv // 2)  # cat copies one of 2 layers
+    assert plan.breakdown["gemm_workspace"] == GEMM_WORKSPACE_BYTES
+    assert plan.terms["cuda_context"]["in_budget"] is True
+    assert plan.gpu_usable_bytes == get_gpu("RTX 4090").usable_bytes
+    assert plan.gpu_memory_utilization is None
+
+
+def test_utilization_is_vllm_only_and_apple_runs_transformers_alone():
+    spec = tiny_spec()
+    with pytest.raises(CalculatorError, match="^gpu_memory_utilization:"):
+        memory_plan(spec, seq_len=64, gpu="L4", engine="transformers", gpu_memory_utilization=0.8)
+    for bad in (0, 1.5, -0.1, "0.9", True):
+        with pytest.raises(CalculatorError, match="^gpu_memory_utilization:"):
+            memory_plan(spec, seq_len=64, gpu="L4", gpu_memory_utilization=bad)
+    with pytest.raises(CalculatorError, match="^engine:"):
+        memory_plan(spec, seq_len=64, gpu="M3 Max")
+    with pytest.raises(CalculatorError, match="^count:"):
+        memory_plan(spec, seq_len=64, gpu="M3 Max", engine="transformers", count=2)
+    assert memory_plan(spec, seq_len=64, gpu="M3 Max", engine="transformers").fits
+
+
+# ---- inverse questions --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ["vllm", "transformers"])
+def test_max_seq_len_and_max_batch_are_the_boundaries(engine):
+    spec = llama8b()
+    plan = memory_plan(spec, seq_len=4096, batch=4, gpu="RTX 4090", weights="gptq-int4", engine=engine)
+    assert plan.max_seq_len_limited_by == "memory"
+    at = memory_plan(spec, seq_len=plan.max_seq_len, batch=4, gpu="RTX 4090", weights="gptq-int4", engine=engine,
+                     inverse=False)
+    past = memory_plan(spec, seq_len=plan.max_seq_len + 1, batch=4, gpu="RTX 4090", weights="gptq-int4",
+                       engine=engine, inverse=False)
+    assert at.fits and not past.fits
+    at = memory_plan(spec, seq_len=4096, batch=plan.max_batch, gpu="RTX 4090", weights="gptq-int4", engine=engine,
+                     inverse=False)
+    past = memory_plan(spec, seq_len=4096, batch=plan.max_batch + 1, gpu="RTX 4090", weights="gptq-int4",
+                       engine=engine, inverse=False)
+    assert at.fits and not past.fits
+
+
+def test_max_seq_len_is_capped_by_the_models_context():
+    plan = memory_plan(tiny_spec(), seq_len=128, gpu="H200")
+    assert plan.max_seq_len == 4096 and plan.max_seq_len_limited_by == "max_position_embeddings"
+
+
+def test_nothing_fits_gives_zero():
+    plan = memory_plan(load_spec("meta-llama/Llama-3.1-70B"), seq_len=1024, gpu="RTX 4090")
+    assert not plan.fits and plan.max_seq_len == 0 and plan.max_batch == 0 and plan.headroom_bytes < 0
+
+
+def test_decode_bound_is_bandwidth_over_bytes_read_per_step():
+    spec = tiny_spec()
+    plan = memory_plan(spec, seq_len=1024, batch=2, gpu="H100", inverse=False)
+    step = weight_memory(spec, "bf16").total_bytes + kv_cache(spec, seq_len=1024, batch=2, block_size=16).kv_cache_bytes
+    assert plan.decode_bytes_per_step == step
+    assert plan.decode_tokens_per_s_bound == pytest.approx(2 * 3.35e12 / step, rel=1e-6)
+
+
+def test_decode_bound_for_moe_reads_only_the_experts_tokens_use():
+    spec = tiny_spec(experts=True)  # 4 experts, top-2
+    one = memory_plan(spec, seq_len=64, batch=1, gpu="H100", inverse=False)
+    experts = sum(r.bytes for r in weight_memory(spec, "bf16").rows if r.component == "experts")
+    others = weight_memory(spec, "bf16").total_bytes - experts
+    kv = kv_cache(spec, seq_len=64, batch=1, block_size=16).kv_cache_bytes
+    assert one.decode_bytes_per_step == others + experts // 2 + kv
+    many = memory_plan(spec, seq_len=64, batch=64, gpu="H100", inverse=False)
+    assert many.decode_bytes_per_step - kv_cache(spec, seq_len=64, batch=64, block_size=16).kv_cache_bytes == (
+        others + int(experts * (1 - 0.5**64))
+    )
+
+
+# ---- recommend ----------------------------------------------------------------------------------------
+
+
+def test_recommend_lists_fitting_sets_best_first_with_the_smallest_count_per_gpu():
+    spec = llama8b()
+    rec = recommend(spec, weights="bf16", seq_len=32768, batch=4)
+    assert rec.options, rec.notes
+    counts = [o["count"] for o in rec.options]
+    assert counts == sorted(counts)
+    for option in rec.options:
+        assert set(option) >= {"gpu", "count", "per_gpu_bytes", "headroom_bytes"}
+        plan = memory_plan(spec, seq_len=32768, batch=4, gpu=option["gpu"], count=option["count"], inverse=False)
+        assert plan.fits and option["headroom_bytes"] == plan.headroom_bytes >= 0
+        if option["count"] > 1:
+            smaller = memory_plan(spec, seq_len=32768, batch=4, gpu=option["gpu"], count=option["count"] // 2,
+                                  inverse=False)
+            assert not smaller.fits
+    assert not any(o["gpu"].startswith("m") and "max" in o["gpu"] for o in rec.options)  # no Apple under vLLM
+
+
+def test_recommend_offers_apple_for_transformers():
+    rec = recommend(tiny_spec(), seq_len=1024, engine="transformers")
+    assert any(o["gpu"] == "m3-max-128gb" for o in rec.options)
+
+
+def test_nothing_fits_is_said():
+    rec = recommend(load_spec("deepseek-ai/DeepSeek-V3"), weights="bf16", seq_len=131072, batch=64,
+                    gpus=["RTX 4070"])
+    assert rec.options == () and rec.notes
+
+
+# ---- anchors ------------------------------------------------------------------------------------------
+
+
+def test_overhead_is_a_model_not_a_flat_percentage():
+    small = memory_plan(tiny_spec(), seq_len=1024, gpu="H100", inverse=False)
+    big = memory_plan(llama8b(), seq_len=1024, gpu="H100", inverse=False)
+    assert small.breakdown["non_torch"] == big.breakdown["non_torch"]  # a constant, not x% of weights
+    assert big.breakdown["activation_peak"] != small.breakdown["activation_peak"]
+
+
+def test_plan_is_json_ready_with_gib_free_integers():
+    d = memory_plan(llama8b(), seq_len=2048, gpu="L40S").to_dict()
+    assert isinstance(d["per_gpu_bytes"], int) and isinstance(d["gpu_usable_bytes"], int)
+    assert all(isinstance(v, int) and v >= 0 for v in d["breakdown"].values())
+    assert {"fits", "breakdown", "max_seq_len", "max_batch", "decode_tokens_per_s_bound"} <= set(d)
+
+
+def test_units_gib_and_gb_are_distinct():
+    assert GIB == 2**30 and GB == 10**9
+
+
+def test_recurrent_state_is_planned_for_hybrid_models():
+    plan = memory_plan(load_spec("ai21labs/Jamba-v0.1"), seq_len=4096, batch=2, gpu="H200", inverse=False)
+    assert plan.breakdown["recurrent_state"] > 0
+
+
+def test_a_spec_without_attention_heads_still_plans():
+    spec = ModelSpec(
+        model_type="x", source="x", hidden_size=64, num_hidden_layers=1, vocab_size=10, intermediate_size=128,
+        max_position_embeddings=None, mixers=(FullAttention(2, 2, 32, 32),),
+        tensors=(TensorGroup("embeddings", "embedding", (10, 64), 1, 1, "embed_tokens"),), checkpoint_only=(),
+        tie_word_embeddings=True, num_experts=0, experts_per_token=0, approximate=True, notes=("guessed",),
+    )
+    plan = memory_plan(spec, seq_len=16, gpu="L4")
+    assert plan.fits and "guessed" in plan.notes and plan.max_seq_len_limited_by == "limit"
+
+
+# ---- fuzzing the public API: only CalculatorError escapes ---------------------------------------------
+
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_ANY = st.one_of(
+    st.none(), st.booleans(), st.integers(-(1 << 40), 1 << 40), st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=6), st.sampled_from(["bf16", "fp8", "H100", "l4", "vllm", "transformers", "gptq-int4", "1"]),
+    st.lists(st.integers(), max_size=2),
+)
+
+
+@settings(max_examples=200)
+@given(seq=_ANY, batch=_ANY, kv=_ANY, gpu=_ANY, count=_ANY, engine=_ANY, weights=_ANY, util=_ANY)
+def test_fuzzed_memory_plan_raises_only_calculator_error(seq, batch, kv, gpu, count, engine, weights, util):
+    try:
+        plan = memory_plan(tiny_spec(), seq_len=seq, batch=batch, kv_dtype=kv, gpu=gpu, count=count, engine=engine,
+                           weights=weights, gpu_memory_utilization=util)
+    except CalculatorError:
+        return
+    assert all(v >= 0 for v in plan.breakdown.values())
+    assert plan.decode_tokens_per_s_bound >= 0 and plan.max_batch >= 0 and plan.max_seq_len >= 0
+
+
+@settings(max_examples=100)
+@given(method=_ANY, seq=_ANY, batch=_ANY, rank=_ANY, targets=_ANY, ckpt=_ANY, optimizer=_ANY, gpu=_ANY)
+def test_fuzzed_training_memory_raises_only_calculator_error(method, seq, batch, rank, targets, ckpt, optimizer, gpu):
+    from calculators.training import training_memory
+
+    try:
+        mem = training_memory(tiny_spec(), method=method, seq_len=seq, batch=batch, lora_rank=rank,
+                              lora_targets=targets, gradient_checkpointing=ckpt, optimizer=optimizer, gpu=gpu)
+    except CalculatorError:
+        return
+    assert mem.peak_bytes > 0 and all(t["bytes"] >= 0 for t in mem.terms.values())
+
+
+@settings(max_examples=100)
+@given(fmt=_ANY)
+def test_fuzzed_weight_formats_raise_only_calculator_error(fmt):
+    try:
+        wm = weight_memory(tiny_spec(), fmt)
+    except CalculatorError:
+        return
+    assert wm.total_bytes > 0
+
+
+@pytest.mark.parametrize(("batch", "prompt"), [(1, 1024), (4, 256)])
+def test_transformers_model_matches_the_cpu_allocator_peak_of_generate(reference, batch, prompt):
+    """Peak bytes the CPU allocator holds during ``generate`` (torch.profiler, profile_memory=True): weights
+    are allocated before, so the peak is KV cache + activations, which the plan models."""
+    torch = reference.torch
+    from torch.profiler import ProfilerActivity, profile
+
+    config = {"model_type": "llama", "hidden_size": 512, "intermediate_size": 1376, "num_hidden_layers": 4,
+              "num_attention_heads": 8, "num_key_value_heads": 2, "vocab_size": 32000}
+    model = reference.tiny_model(config)
+    new_tokens = 4
+    ids = torch.randint(1, 32000, (batch, prompt), generator=torch.Generator().manual_seed(0))
+    kwargs = {"attention_mask": torch.ones_like(ids), "do_sample": True, "pad_token_id": 0}
+    with torch.no_grad():
+        model.generate(input_ids=ids, max_new_tokens=1, **kwargs)  # warm-up: lazy buffers, kernels
+        with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+            model.generate(input_ids=ids, max_new_tokens=new_tokens, min_new_tokens=new_tokens, **kwargs)
+    events = [e for e in prof.events() if e.name == "[memory]" or e.self_cpu_memory_usage]
+    current = peak = 0
+    for event in sorted(events, key=lambda e: e.time_range.start):
+        current += event.cpu_memory_usage if event.name == "[memory]" else event.self_cpu_memory_usage
+        peak = max(peak, current)
+
+    from calculators.spec import model_spec
+
+    plan = memory_plan(model_spec(config), seq_len=prompt + new_tokens, batch=batch, gpu="H100",
+                       engine="transformers", inverse=False)
+    modelled = plan.breakdown["kv_cache"] + plan.breakdown["activation_peak"]
+    assert modelled == pytest.approx(peak, rel=0.10)

@@ -1,0 +1,87 @@
+"""calculators.web / report / chart: what the calculator pages show is the CLI's JSON, rendered safely."""
+
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from calculators.chart import context_points, memory_chart_svg
+from calculators.cli import run_json
+from calculators.configs import load_spec
+from calculators.presets import PRESETS
+from calculators.web import page_result
+
+PLAN = ["plan", "meta-llama/Llama-3.1-8B", "--weights", "awq-int4", "--seq-len", "16384", "--batch", "2",
+        "--kv-dtype", "fp8", "--gpu", "RTX 4090", "--count", "1"]
+COMMANDS = [
+    ["params", "Qwen/Qwen3-30B-A3B"],
+    ["kv", "google/gemma-3-27b-pt", "--seq-len", "65536", "--batch", "3", "--kv-dtype", "int8"],
+    PLAN,
+    ["recommend", "meta-llama/Llama-3.1-70B", "--weights", "gptq-int4", "--seq-len", "8192", "--batch", "4"],
+    ["train", "meta-llama/Llama-3.2-3B", "--method", "lora", "--gradient-checkpointing", "--gpu", "L4"],
+]
+
+
+@pytest.mark.parametrize("argv", COMMANDS, ids=lambda argv: argv[0])
+@pytest.mark.parametrize("lang", ["en", "zh-TW"])
+def test_page_result_is_the_cli_json_with_tables(argv, lang):
+    assert argv[1] in PRESETS
+    page = page_result(argv, lang)
+    assert page["ok"] and page["command"] == argv[0]
+    assert page["result"] == run_json(argv)
+    assert "<table>" in page["html"] and page["markdown"].startswith("| ")
+    assert bool(page["svg"]) == (argv[0] == "plan")
+
+
+def test_page_result_equals_the_cli_process_output():
+    out = subprocess.run([sys.executable, "-m", "calculators", *PLAN, "--json"], capture_output=True, text=True,
+                         check=True).stdout
+    assert page_result(PLAN)["result"] == json.loads(out)
+
+
+def test_a_pasted_config_is_the_cli_on_config_json(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config = dict(PRESETS["Qwen/Qwen2.5-7B"], num_hidden_layers=7, model_type="qwen2")
+    page = page_result(["params", "config.json"], "en", json.dumps(config))
+    assert page["ok"]
+    out = subprocess.run([sys.executable, "-m", "calculators", "params", "config.json", "--json"],
+                         capture_output=True, text=True, check=True, cwd=tmp_path).stdout
+    assert page["result"] == json.loads(out)
+
+
+@pytest.mark.parametrize("text,field", [("{not json", "config-json"), ("[1, 2]", "config-json"),
+                                        ('{"model_type": "llama"}', "config.hidden_size")])
+def test_bad_pasted_configs_name_the_field(tmp_path, monkeypatch, text, field):
+    monkeypatch.chdir(tmp_path)
+    page = page_result(["params", "config.json"], "en", text)
+    assert page == {"ok": False, "field": field, "message": page["message"]}
+    assert page["message"].startswith(field)
+
+
+def test_bad_flags_name_the_field():
+    page = page_result(["kv", "meta-llama/Llama-3.1-8B", "--seq-len", "-5"])
+    assert not page["ok"] and page["field"] == "seq_len" and "-5" in page["message"]
+
+
+def test_markup_in_a_config_is_shown_as_text(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config = dict(PRESETS["meta-llama/Llama-3.2-1B"], model_type="<img src=x onerror=alert(1)>")
+    page = page_result(["params", "config.json"], "en", json.dumps(config))
+    assert page["ok"] and page["result"]["approximate"]
+    assert "<img" not in page["html"] and "&lt;img src=x onerror=alert(1)&gt;" in page["html"]
+
+
+def test_chart_is_well_formed_svg_with_escaped_labels():
+    spec = load_spec("meta-llama/Llama-3.1-8B")
+    svg = memory_chart_svg(spec, labels={"budget": "<b>&"}, weights="bf16", gpu="H100")
+    root = ET.fromstring(svg)
+    assert root.tag.endswith("svg")
+    assert "&lt;b&gt;&amp;" in svg
+    assert len(root.findall("{http://www.w3.org/2000/svg}polygon")) == 3
+
+
+def test_context_points_double_up_to_the_maximum():
+    assert context_points(131_072) == [512 * 2**k for k in range(9)]
+    assert context_points(5000) == [512, 1024, 2048, 4096, 5000]
