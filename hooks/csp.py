@@ -3,7 +3,8 @@
 Material writes a few small inline <script> blocks into each page (storage helpers, palette, tabs). This hook
 moves each one, unchanged, into an external file under assets/javascripts/inline/ named by its content hash, and
 replaces it with <script src="...">. An external classic script runs at the same point of parsing as the inline one
-did (a module script stays a module script), so behaviour is unchanged; JSON data blocks (<script type="application/json">) are not executed and stay.
+did (a module script stays a module script), so behaviour is unchanged. JSON data blocks
+(<script type="application/json">) are not executed and stay.
 """
 
 import hashlib

@@ -6,6 +6,7 @@ with a gap in it.
 
 Shortcodes:
     {{ glossary SECTION_ID }}  the glossary table of one section of docs/_data/glossary.yml, in the page's language
+    {{ calculator NAME }}      an in-browser calculator (params, kv, plan, train) with its first-paint result
     {{ run SNIPPET }}          what `python snippets/SNIPPET` prints, as a text block (run once per build, shared
                                by both languages; a non-zero exit fails the build)
 """
@@ -20,6 +21,9 @@ from pathlib import Path
 
 import yaml
 from mkdocs.exceptions import PluginError
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import calculator_widget  # noqa: E402 - a sibling module, importable once hooks/ is on the path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "docs" / "_data"
@@ -81,10 +85,19 @@ def render_run(language: str, relative_path: str) -> str:
     return f'```text title="{title}: {relative_path}"\n{output}\n```'
 
 
+def render_calculator(language: str, name: str) -> str:
+    page = _current_page["page"]
+    if name not in calculator_widget.CALCULATORS:
+        raise PluginError(f"calculator: unknown {name!r}; known: {', '.join(calculator_widget.CALCULATORS)}")
+    return calculator_widget.render(language, name, page.file.dest_uri, _current_page["config"])
+
+
 SHORTCODES = {
+    "calculator": render_calculator,
     "glossary": render_glossary,
     "run": render_run,
 }
+_current_page: dict = {}
 
 
 def on_config(config):
@@ -102,6 +115,7 @@ def on_config(config):
 
 def on_page_markdown(markdown, page, config, files):
     language = page_language(page)
+    _current_page.update(page=page, config=config)
 
     def expand(match: re.Match) -> str:
         if match.group("code"):

@@ -15,6 +15,10 @@ NODE_MODULES = Path(__file__).resolve().parent.parent / "node_modules"
 VENDORED = [
     ("mathjax/es5/tex-mml-chtml.js", "mathjax/tex-mml-chtml.js"),
     ("mathjax/es5/output/chtml/fonts/woff-v2", "mathjax/output/chtml/fonts/woff-v2"),
+    # Pyodide for the in-browser calculators: the runtime and the standard library, no packages (none are needed).
+    *[(f"pyodide/{name}", f"pyodide/{name}") for name in (
+        "pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json",
+    )],
 ]
 
 

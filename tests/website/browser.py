@@ -25,10 +25,11 @@ class PageLog:
     foreign_requests: list[str] = field(default_factory=list)
 
 
-def watch(page, local_origin: str) -> PageLog:
-    """Attach listeners to a Playwright page; return the log they fill."""
+def watch(page, local_origin: str, also_allowed: tuple[str, ...] = ()) -> PageLog:
+    """Attach listeners to a Playwright page; return the log they fill. Requests to local_origin and to the
+    origins in also_allowed (the stand-in Hub) are not foreign."""
     log = PageLog()
-    local_host = urlsplit(local_origin).netloc
+    allowed = {urlsplit(origin).netloc for origin in (local_origin, *also_allowed)}
 
     def on_console(message):
         if message.type == "error" and not any(s in (message.location or {}).get("url", "") + message.text
@@ -37,7 +38,7 @@ def watch(page, local_origin: str) -> PageLog:
 
     def on_request(request):
         parts = urlsplit(request.url)
-        if parts.scheme in ("http", "https", "ws", "wss") and parts.netloc != local_host:
+        if parts.scheme in ("http", "https", "ws", "wss") and parts.netloc not in allowed:
             log.foreign_requests.append(request.url)
 
     page.on("console", on_console)

@@ -5,7 +5,9 @@ import os
 import pytest
 
 from .browser import CHROMIUM, CHROMIUM_FLAGS, watch
-from .conftest import ARTIFACTS, LANGUAGES
+from .conftest import ARTIFACTS, LANGUAGES, ROOT
+
+DOCS = ROOT / "docs"
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is installed by `make test`")
 
@@ -74,8 +76,13 @@ def test_search_finds_english_and_chinese_terms(page, site_url, query, expected_
     assert page.log.console_errors == []
 
 
+MATH_PAGES = ["glossary/", "labs/rounding-error/"] + sorted(
+    f"learning-path/{page.stem}/" for page in (DOCS / "en" / "learning-path").glob("*.md")
+)
+
+
 @pytest.mark.parametrize("prefix", LANGUAGES.values())
-@pytest.mark.parametrize("path", ["glossary/", "labs/rounding-error/"])
+@pytest.mark.parametrize("path", MATH_PAGES)
 def test_math_is_typeset_in_pages_and_notebooks(page, site_url, prefix, path):
     page.goto(site_url + prefix + path, wait_until="networkidle")
     wait_for_math(page)

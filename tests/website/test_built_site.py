@@ -75,7 +75,9 @@ def test_internal_links_and_anchors_resolve(site_dir):
                 broken.append(f"{page}: {link} (no file {file.relative_to(site_dir)})")
                 continue
             if fragment and file.suffix == ".html":
-                ids = parsed.setdefault(file, parse_page(file).ids)
+                if file not in parsed:
+                    parsed[file] = parse_page(file).ids
+                ids = parsed[file]
                 # A browser percent-encodes a non-ASCII fragment, then tries it as encoded and as decoded;
                 # nbconvert writes CJK heading ids percent-encoded, Python-Markdown writes them as they are.
                 if not {fragment, unquote(fragment), quote(fragment, safe="/?:@!$&'()*+,;=%")} & ids:

@@ -1,0 +1,227 @@
+// Calculator pages: reads the form, runs calculators.web.page_result in a Pyodide worker, shows the result.
+// The first result on the page was rendered at build time by the same Python function, so the page is correct
+// before (and without) Python starting here. Nothing the user pastes or fetches is ever inserted as HTML: the
+// result HTML comes from the Python package, which escapes every value, and messages are set as text.
+
+const root = document.querySelector(".calc");
+if (root) setUp(root);
+
+function setUp(root) {
+  const ui = JSON.parse(root.querySelector(".calc-ui").textContent);
+  const command = root.dataset.calc;
+  const lang = root.dataset.lang;
+  const form = root.querySelector(".calc-form");
+  const pasted = form.querySelector("#config-json");
+  const status = root.querySelector(".calc-status");
+  const errorBox = root.querySelector(".calc-error");
+  const result = root.querySelector("#calc-result");
+  const recommend = root.querySelector("#calc-recommend");
+  const chart = root.querySelector(".calc-chart");
+  const commandLine = root.querySelector(".calc-command code");
+  const copied = root.querySelector(".calc-copied");
+  let markdown = JSON.parse(root.querySelector(".calc-markdown").textContent);
+  const RECOMMEND_FLAGS = ["weights", "seq-len", "batch", "kv-dtype", "engine", "gpu-memory-utilization"];
+
+  restoreFromUrl();
+
+  // --- the same argv rule as hooks/calculator_widget.py (default_argv) -------------------------------------
+  function argv() {
+    const model = pasted.value.trim() ? "config.json" : form.elements.model.value.trim();
+    const args = [command, model];
+    for (const element of form.querySelectorAll("[data-flag]")) {
+      const flag = "--" + element.dataset.flag;
+      if (element.type === "checkbox") {
+        if (element.checked) args.push(flag);
+      } else if (element.value.trim() !== "") {
+        args.push(flag, element.value.trim());
+      }
+    }
+    return args;
+  }
+
+  function recommendArgv(planArgs) {
+    const args = ["recommend", planArgs[1]];
+    for (let i = 2; i < planArgs.length; i += 2) {
+      if (RECOMMEND_FLAGS.includes(planArgs[i].slice(2))) args.push(planArgs[i], planArgs[i + 1]);
+    }
+    return args;
+  }
+
+  function restoreFromUrl() {
+    for (const [name, value] of new URLSearchParams(location.search)) {
+      const element = form.elements.namedItem(name);
+      if (!element || name === "config-json" || name === "config-file") continue;
+      if (element.type === "checkbox") element.checked = value === "" || value === "1" || value === "true";
+      else element.value = value;
+    }
+  }
+
+  function saveToUrl() {
+    const params = new URLSearchParams();
+    params.set("model", form.elements.model.value.trim());
+    for (const element of form.querySelectorAll("[data-flag]")) {
+      if (element.type === "checkbox") {
+        if (element.checked) params.set(element.name, "1");
+      } else if (element.value.trim() !== "") {
+        params.set(element.name, element.value.trim());
+      }
+    }
+    history.replaceState(null, "", "?" + params.toString() + location.hash);
+  }
+
+  function shellQuote(word) {
+    return /^[\w\-./:=]+$/.test(word) ? word : "'" + word.replace(/'/g, "'\\''") + "'";
+  }
+
+  // --- the worker ---------------------------------------------------------------------------------------
+  let worker = null;
+  let ready = false;
+  let latest = 0;
+  let pendingStarted = 0;
+  const started = performance.now();
+
+  function fail(message) {
+    status.textContent = ui.failed;
+    status.classList.add("calc-failed");
+    if (message) console.warn("calculator:", message);
+  }
+
+  if (!("Worker" in window) || typeof WebAssembly !== "object") {
+    fail("no Web Worker or WebAssembly support");
+  } else {
+    try {
+      worker = new Worker(new URL(root.dataset.worker, location.href), { type: "module" });
+      worker.onerror = (event) => fail(event.message || "worker error");
+      worker.onmessage = onMessage;
+      worker.postMessage({
+        type: "start",
+        pyodideUrl: new URL(root.dataset.pyodide, location.href).href,
+        wheelUrl: new URL(root.dataset.wheel, location.href).href,
+      });
+    } catch (error) {
+      fail(String(error));
+    }
+  }
+
+  function onMessage(event) {
+    const message = event.data;
+    if (message.type === "ready") {
+      ready = true;
+      status.textContent = ui.ready;
+      root.dataset.state = "ready";
+      calculate();
+    } else if (message.type === "failed") {
+      fail(message.message);
+    } else if (message.type === "result" && message.id === latest) {
+      show(message.payload);
+    } else if (message.type === "result" && message.id === -latest) {
+      if (recommend && message.payload.ok) {
+        recommend.dataset.resultJson = JSON.stringify(message.payload.result);
+        recommend.innerHTML = message.payload.html;
+      }
+    }
+  }
+
+  function calculate() {
+    saveToUrl();
+    if (!ready) return;
+    const args = argv();
+    const config = pasted.value.trim() ? pasted.value : null;
+    latest += 1;
+    pendingStarted = performance.now();
+    worker.postMessage({ type: "run", id: latest, argv: args, lang, config });
+    if (recommend) worker.postMessage({ type: "run", id: -latest, argv: recommendArgv(args), lang, config });
+  }
+
+  // --- showing results and errors ----------------------------------------------------------------------
+  function clearErrors() {
+    errorBox.hidden = true;
+    errorBox.textContent = "";
+    for (const element of root.querySelectorAll(".calc-field-error")) element.textContent = "";
+  }
+
+  function fieldFor(engineField) {
+    if (!engineField) return null;
+    if (engineField === "config-json" || engineField.startsWith("config")) {
+      return pasted.value.trim() ? "config-json" : "model";
+    }
+    return engineField.replace(/_/g, "-");
+  }
+
+  function show(payload) {
+    clearErrors();
+    if (payload.ok) {
+      result.dataset.resultJson = JSON.stringify(payload.result);
+      result.dataset.argv = JSON.stringify(argv());
+      result.innerHTML = payload.html;
+      chart.innerHTML = payload.svg;
+      markdown = payload.markdown;
+      result.classList.remove("calc-stale");
+      status.textContent = ui.ready;
+      commandLine.textContent = "python -m calculators " + argv().map(shellQuote).join(" ") + " --json";
+    } else {
+      const target = fieldFor(payload.field);
+      const slot = target && root.querySelector(`.calc-field-error[data-for="${CSS.escape(target)}"]`);
+      if (slot) slot.textContent = payload.message;
+      errorBox.textContent = payload.message;
+      errorBox.hidden = false;
+      result.classList.add("calc-stale");
+      status.textContent = ui.stale;
+    }
+    root.dataset.lastRecalcMs = (performance.now() - pendingStarted).toFixed(1);
+    if (!root.dataset.firstResultMs) root.dataset.firstResultMs = (performance.now() - started).toFixed(1);
+    root.dataset.updates = String(Number(root.dataset.updates || 0) + 1);
+  }
+
+  // --- inputs ------------------------------------------------------------------------------------------
+  let timer = 0;
+  form.addEventListener("input", (event) => {
+    if (event.target.type === "file") return;
+    clearTimeout(timer);
+    timer = setTimeout(calculate, 80);
+  });
+  form.addEventListener("submit", (event) => event.preventDefault());
+
+  form.elements["config-file"].addEventListener("change", async (event) => {
+    const file = event.target.files[0];
+    if (!file) return;
+    pasted.value = await file.text();
+    calculate();
+  });
+
+  root.querySelector(".calc-fetch").addEventListener("click", async () => {
+    const id = form.elements.model.value.trim();
+    clearErrors();
+    if (!/^[\w.\-]+(\/[\w.\-]+)?$/.test(id)) {
+      errorBox.textContent = ui.fetch_failed;
+      errorBox.hidden = false;
+      return;
+    }
+    status.textContent = ui.fetching;
+    try {
+      const path = id.split("/").map(encodeURIComponent).join("/");
+      const response = await fetch(`${root.dataset.hub}/${path}/resolve/main/config.json`);
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      pasted.value = await response.text();
+      status.textContent = `${ui.fetched} ${id}`;
+      calculate();
+    } catch (error) {
+      console.warn("calculator: fetching config.json failed:", String(error));
+      status.textContent = ready ? ui.ready : status.textContent;
+      errorBox.textContent = ui.fetch_failed;
+      errorBox.hidden = false;
+    }
+  });
+
+  async function copy(text) {
+    try {
+      await navigator.clipboard.writeText(text);
+      copied.textContent = ui.copied;
+    } catch (error) {
+      copied.textContent = String(error);
+    }
+  }
+  root.querySelector(".calc-copy-md").addEventListener("click", () => copy(markdown));
+  root.querySelector(".calc-copy-json").addEventListener("click", () =>
+    copy(JSON.stringify(JSON.parse(result.dataset.resultJson), null, 2)));
+}

@@ -1,0 +1,305 @@
+"""The calculator widget that `{{ calculator NAME }}` puts on a page: form, first-paint result, chart, scripts.
+
+As a hook, it also builds the calculators package into a wheel in the site (assets/calculators/), which the
+browser's worker installs into Pyodide: the same source files the CLI and the build use.
+
+The form's fields are the CLI's flags (the same names, without the dashes), so a page's state, its URL query and a
+command line are the same thing. The result shown before Python starts in the browser is computed here, at build
+time, by calculators.web.page_result: the function the browser's worker calls later.
+"""
+
+import base64
+import hashlib
+import html
+import json
+import posixpath
+import tomllib
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from calculators.gpus import CATALOG
+from calculators.presets import PRESETS
+from calculators.web import page_result
+
+DEFAULT_MODEL = "meta-llama/Llama-3.1-8B"
+KV_DTYPES = ("bf16", "fp16", "fp32", "fp8", "int8", "int4")
+WEIGHT_FORMATS = ("bf16", "fp16", "fp32", "fp8", "int8", "gptq-int8", "gptq-int4", "gptq-int3", "gptq-int2",
+                  "awq-int4", "nf4", "nf4-dq", "bpw:4.5")
+
+
+@dataclass(frozen=True)
+class Field:
+    flag: str  # the CLI flag without "--"; also the form field's name and the URL query parameter
+    kind: str  # "number" | "text" | "select" | "checkbox"
+    default: str = ""  # "" = flag omitted (the CLI's own default applies)
+    choices: tuple = ()  # select: (value, label) pairs; text: suggestions
+    step: str = "1"
+
+
+def _gpu_choices(optional: bool) -> tuple:
+    choices = tuple((gpu.key, gpu.name) for gpu in CATALOG)
+    return ((("", "—"),) + choices) if optional else choices
+
+
+SHAPE = (Field("seq-len", "number", "8192"), Field("batch", "number", "1"),
+         Field("kv-dtype", "select", "bf16", tuple((d, d) for d in KV_DTYPES)))
+CALCULATORS = {
+    "params": (),
+    "kv": (*SHAPE, Field("block-size", "number"), Field("tp", "select", "1", tuple((n, n) for n in "1248")),
+           Field("mla-decompressed", "checkbox")),
+    "plan": (Field("weights", "text", "bf16", WEIGHT_FORMATS), *SHAPE,
+             Field("gpu", "select", "h100-sxm", _gpu_choices(False)),
+             Field("count", "select", "1", tuple((n, n) for n in "1248")),
+             Field("engine", "select", "vllm", (("vllm", "vLLM"), ("transformers", "transformers"))),
+             Field("gpu-memory-utilization", "number", "", step="0.01"),
+             Field("max-num-batched-tokens", "number"), Field("max-num-seqs", "number"),
+             Field("block-size", "number"), Field("enforce-eager", "checkbox")),
+    "train": (Field("method", "select", "qlora", (("full", "full"), ("lora", "LoRA"), ("qlora", "QLoRA"))),
+              Field("seq-len", "number", "2048"), Field("batch", "number", "1"),
+              Field("gradient-checkpointing", "checkbox"), Field("lora-rank", "number", "16"),
+              Field("lora-targets", "text", "all-linear"),
+              Field("optimizer", "select", "", (("", "—"), ("adamw", "adamw"), ("adamw-8bit", "adamw-8bit"),
+                                                ("paged-adamw", "paged-adamw"),
+                                                ("paged-adamw-8bit", "paged-adamw-8bit"), ("sgd", "sgd"))),
+              Field("grad-dtype", "select", "bf16", (("bf16", "bf16"), ("fp32", "fp32"))),
+              Field("adapter-dtype", "select", "", (("", "—"), ("bf16", "bf16"), ("fp32", "fp32"))),
+              Field("attention", "select", "sdpa", (("sdpa", "sdpa"), ("flash", "flash"), ("eager", "eager"))),
+              Field("grad-accumulation-steps", "number", "1"),
+              Field("gpu", "select", "rtx-4090", _gpu_choices(True))),
+}
+# The planner also lists every GPU set that fits: `recommend` with the plan's shared flags.
+RECOMMEND_FLAGS = ("weights", "seq-len", "batch", "kv-dtype", "engine", "gpu-memory-utilization")
+
+UI = {
+    "en": {
+        "model": "Model (Hugging Face id)", "fetch": "Fetch config.json from the Hugging Face Hub",
+        "paste": "Or paste a config.json (it replaces the model above while this box is not empty)",
+        "upload": "Upload config.json", "copy_md": "Copy as Markdown", "copy_json": "Copy JSON",
+        "result": "Result", "recommend": "All GPU sets that fit", "options": "Options",
+        "static": "Computed when the site was built. Starting Python in your browser…",
+        "ready": "Python is running in your browser: results update as you type.",
+        "stale": "The inputs have an error: the result below is the last valid one.",
+        "failed": "Python could not start in this browser, so results will not update. The result shown is "
+                  "correct for the default inputs.",
+        "fetching": "Fetching config.json…", "fetched": "Fetched config.json for",
+        "fetch_failed": "Could not fetch config.json (offline, or the model is private or does not exist). "
+                        "Paste it instead; everything else keeps working.",
+        "copied": "Copied.", "command": "Same result on the command line",
+    },
+    "zh-TW": {
+        "model": "模型（Hugging Face ID）", "fetch": "從 Hugging Face Hub 取得 config.json",
+        "paste": "或貼上 config.json（此欄位不為空時，會取代上面的模型）",
+        "upload": "上傳 config.json", "copy_md": "複製為 Markdown", "copy_json": "複製 JSON",
+        "result": "結果", "recommend": "所有放得下的 GPU 組合", "options": "選項",
+        "static": "此結果在網站建置時算好。正在瀏覽器中啟動 Python……",
+        "ready": "Python 已在你的瀏覽器中執行：輸入一變，結果立即更新。",
+        "stale": "輸入有誤：下方顯示的是最後一次有效的結果。",
+        "failed": "此瀏覽器無法啟動 Python，因此結果不會更新。目前顯示的結果對預設輸入是正確的。",
+        "fetching": "正在取得 config.json……", "fetched": "已取得 config.json：",
+        "fetch_failed": "無法取得 config.json（離線，或模型不公開或不存在）。請改為貼上；其他功能不受影響。",
+        "copied": "已複製。", "command": "在命令列得到相同結果",
+    },
+}
+FIELD_LABELS = {
+    "en": {
+        "seq-len": "Context length (tokens)", "batch": "Concurrent sequences (batch)", "kv-dtype": "KV-cache dtype",
+        "block-size": "Page size in tokens (empty: no paging)", "tp": "Tensor-parallel GPUs",
+        "mla-decompressed": "MLA: cache decompressed K/V (transformers eager)", "weights": "Weight format",
+        "gpu": "GPU", "count": "GPUs (tensor parallel)", "engine": "Engine",
+        "gpu-memory-utilization": "gpu_memory_utilization (empty: 0.9)",
+        "max-num-batched-tokens": "max_num_batched_tokens (empty: vLLM default)",
+        "max-num-seqs": "max_num_seqs (empty: vLLM default)", "enforce-eager": "No CUDA graphs (enforce eager)",
+        "method": "Method", "gradient-checkpointing": "Gradient checkpointing", "lora-rank": "LoRA rank r",
+        "lora-targets": "LoRA target modules", "optimizer": "Optimizer (—: the method's default)",
+        "grad-dtype": "Gradient dtype (full fine-tuning)", "adapter-dtype": "Adapter dtype (—: default)",
+        "attention": "Attention implementation", "grad-accumulation-steps": "Gradient accumulation steps",
+    },
+    "zh-TW": {
+        "seq-len": "上下文長度（詞元）", "batch": "並行序列數（批次）", "kv-dtype": "KV 快取資料型別",
+        "block-size": "分頁大小（詞元；空白表示不分頁）", "tp": "張量平行 GPU 數",
+        "mla-decompressed": "MLA：快取解壓縮後的 K/V（transformers eager）", "weights": "權重格式",
+        "gpu": "GPU", "count": "GPU 數（張量平行）", "engine": "推論引擎",
+        "gpu-memory-utilization": "gpu_memory_utilization（空白：0.9）",
+        "max-num-batched-tokens": "max_num_batched_tokens（空白：vLLM 預設）",
+        "max-num-seqs": "max_num_seqs（空白：vLLM 預設）", "enforce-eager": "不使用 CUDA graph（enforce eager）",
+        "method": "方法", "gradient-checkpointing": "梯度檢查點", "lora-rank": "LoRA 秩 r",
+        "lora-targets": "LoRA 目標模組", "optimizer": "最佳化器（—：方法的預設值）",
+        "grad-dtype": "梯度資料型別（全參數微調）", "adapter-dtype": "轉接器資料型別（—：預設）",
+        "attention": "注意力實作", "grad-accumulation-steps": "梯度累積步數",
+    },
+}
+
+
+def default_argv(command: str, fields=None, model: str = DEFAULT_MODEL) -> list[str]:
+    """The argv of the page's default state, built by the same rule as the browser's (calculator.js)."""
+    argv = [command, model]
+    for field in CALCULATORS[command] if fields is None else fields:
+        if field.kind == "checkbox":
+            continue  # unchecked by default
+        if field.default != "":
+            argv += [f"--{field.flag}", field.default]
+    return argv
+
+
+def render(language: str, command: str, page_dest_uri: str, config) -> str:
+    ui, labels = UI[language], FIELD_LABELS[language]
+    fields = CALCULATORS[command]
+    site_root = posixpath.relpath(".", posixpath.dirname(page_dest_uri) or ".")
+
+    def asset(path: str) -> str:
+        return posixpath.join(site_root, path)
+
+    argv = default_argv(command)
+    first = page_result(argv, language)
+    assert first["ok"], first
+    calc_cfg = config.extra.get("calculators", {})
+    attributes = {
+        "data-calc": command, "data-lang": language,
+        "data-worker": asset("assets/javascripts/calculator-worker.js"),
+        "data-pyodide": calc_cfg.get("pyodide_url") or asset("assets/vendor/pyodide/"),
+        "data-wheel": asset(f"assets/calculators/{wheel_name()}"),
+        "data-hub": calc_cfg.get("hub_url", "https://huggingface.co"),
+    }
+    parts = [f'<div class="calc" {_attrs(attributes)}>']
+    parts.append(f'<script type="application/json" class="calc-ui">{_json_for_script(ui)}</script>')
+    parts.append('<form class="calc-form" autocomplete="off" novalidate>')
+    parts.append(_model_inputs(ui))
+    if fields:
+        parts.append(f'<fieldset class="calc-options"><legend>{html.escape(ui["options"])}</legend>')
+        parts += [_field(field, labels[field.flag]) for field in fields]
+        parts.append("</fieldset>")
+    parts.append("</form>")
+    parts.append(f'<p class="calc-status" role="status" aria-live="polite">{html.escape(ui["static"])}</p>')
+    parts.append('<div class="calc-error admonition failure" role="alert" hidden></div>')
+    parts.append(f'<div id="calc-result" class="calc-result" data-result-json="{_attr_json(first["result"])}" '
+                 f'data-argv="{_attr_json(argv)}">{first["html"]}</div>')
+    parts.append(f'<div class="calc-chart">{first["svg"]}</div>')
+    if command == "plan":
+        options = page_result(["recommend", DEFAULT_MODEL, *_flags_subset(argv, RECOMMEND_FLAGS)], language)
+        parts.append(f'<p class="calc-subtitle">{html.escape(ui["recommend"])}</p>')
+        parts.append(f'<div id="calc-recommend" class="calc-result" data-result-json="{_attr_json(options["result"])}">'
+                     f'{options["html"]}</div>')
+    parts.append(f'<p class="calc-command-title">{html.escape(ui["command"])}</p>'
+                 f'<pre class="calc-command"><code>{html.escape(_shell(argv))}</code></pre>')
+    parts.append('<p class="calc-actions">'
+                 f'<button type="button" class="md-button calc-copy-md">{html.escape(ui["copy_md"])}</button> '
+                 f'<button type="button" class="md-button calc-copy-json">{html.escape(ui["copy_json"])}</button> '
+                 '<span class="calc-copied" role="status"></span></p>')
+    parts.append(f'<script type="application/json" class="calc-markdown">{_json_for_script(first["markdown"])}'
+                 "</script>")
+    parts.append("</div>")
+    parts.append(f'<script type="module" src="{asset("assets/javascripts/calculator.js")}"></script>')
+    return "\n".join(parts)
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def wheel_name() -> str:
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    return f"calculators-{version}-py3-none-any.whl"
+
+
+def build_wheel(destination: Path) -> Path:
+    """A pure-Python wheel of calculators/ (standard library only, so no build backend is needed)."""
+    name = wheel_name()
+    version = name.split("-")[1]
+    dist_info = f"calculators-{version}.dist-info"
+    files = {p.relative_to(ROOT).as_posix(): p.read_bytes() for p in sorted((ROOT / "calculators").rglob("*.py"))}
+    files[f"{dist_info}/METADATA"] = f"Metadata-Version: 2.1\nName: calculators\nVersion: {version}\n".encode()
+    files[f"{dist_info}/WHEEL"] = (b"Wheel-Version: 1.0\nGenerator: hooks/calculator_widget.py\n"
+                                   b"Root-Is-Purelib: true\nTag: py3-none-any\n")
+    record = [f"{path},sha256={_digest(data)},{len(data)}" for path, data in files.items()]
+    files[f"{dist_info}/RECORD"] = ("\n".join([*record, f"{dist_info}/RECORD,,"]) + "\n").encode()
+    destination.mkdir(parents=True, exist_ok=True)
+    wheel = destination / name
+    with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path, data in files.items():
+            archive.writestr(zipfile.ZipInfo(path, date_time=(2020, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
+    return wheel
+
+
+def _digest(data: bytes) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+
+
+def on_post_build(config):
+    build_wheel(Path(config.site_dir) / "assets" / "calculators")
+
+
+def _model_inputs(ui: dict) -> str:
+    options = "".join(f'<option value="{html.escape(hf_id)}"></option>' for hf_id in sorted(PRESETS))
+    return (
+        '<fieldset class="calc-model">'
+        f'<label>{html.escape(ui["model"])} <input name="model" list="calc-presets" value="{DEFAULT_MODEL}" '
+        'spellcheck="false" required></label>'
+        f'<datalist id="calc-presets">{options}</datalist> '
+        f'<button type="button" class="md-button calc-fetch">{html.escape(ui["fetch"])}</button>'
+        f'<label class="calc-paste">{html.escape(ui["paste"])}'
+        '<textarea id="config-json" name="config-json" rows="6" spellcheck="false"></textarea></label>'
+        f'<label class="calc-upload">{html.escape(ui["upload"])} '
+        '<input type="file" name="config-file" accept=".json,application/json"></label>'
+        '<span class="calc-field-error" data-for="config-json" role="alert"></span>'
+        "</fieldset>"
+    )
+
+
+def _field(field: Field, label: str) -> str:
+    name = html.escape(field.flag)
+    if field.kind == "checkbox":
+        control = f'<input type="checkbox" name="{name}" data-flag="{name}">'
+        return (f'<label class="calc-field calc-check">{control} {html.escape(label)}'
+                f'<span class="calc-field-error" data-for="{name}" role="alert"></span></label>')
+    if field.kind == "select":
+        options = "".join(
+            f'<option value="{html.escape(value)}"{" selected" if value == field.default else ""}>'
+            f"{html.escape(text)}</option>"
+            for value, text in field.choices
+        )
+        control = f'<select name="{name}" data-flag="{name}">{options}</select>'
+    else:
+        list_attr, datalist = "", ""
+        if field.choices:
+            list_attr = f' list="calc-list-{name}"'
+            datalist = (f'<datalist id="calc-list-{name}">'
+                        + "".join(f'<option value="{html.escape(c)}"></option>' for c in field.choices)
+                        + "</datalist>")
+        type_attr = 'type="number" min="0"' + f' step="{field.step}"' if field.kind == "number" else 'type="text"'
+        control = (f'<input {type_attr} name="{name}" data-flag="{name}" value="{html.escape(field.default)}"'
+                   f'{list_attr} spellcheck="false">{datalist}')
+    return (f'<label class="calc-field">{html.escape(label)} {control}'
+            f'<span class="calc-field-error" data-for="{name}" role="alert"></span></label>')
+
+
+def _flags_subset(argv: list[str], flags) -> list[str]:
+    out, i = [], 2
+    while i < len(argv):
+        flag = argv[i][2:]
+        takes_value = i + 1 < len(argv) and not argv[i + 1].startswith("--")
+        if flag in flags:
+            out += argv[i:i + 2] if takes_value else argv[i:i + 1]
+        i += 2 if takes_value else 1
+    return out
+
+
+def _shell(argv: list[str]) -> str:
+    def quote(word: str) -> str:
+        if word and all(c.isalnum() or c in "-_./:=" for c in word):
+            return word
+        return "'" + word.replace("'", "'\\''") + "'"
+
+    return "python -m calculators " + " ".join(quote(w) for w in argv) + " --json"
+
+
+def _attrs(attributes: dict) -> str:
+    return " ".join(f'{key}="{html.escape(value)}"' for key, value in attributes.items())
+
+
+def _attr_json(value) -> str:
+    return html.escape(json.dumps(value, ensure_ascii=False), quote=True)
+
+
+def _json_for_script(value) -> str:
+    # Inside <script type="application/json">, only "</" could end the element early.
+    return json.dumps(value, ensure_ascii=False).replace("</", "<\\/")
