@@ -7,11 +7,21 @@ with a gap in it.
 Shortcodes:
     {{ glossary SECTION_ID }}  the glossary table of one section of docs/_data/glossary.yml, in the page's language
     {{ calculator NAME }}      an in-browser calculator (params, kv, plan, train) with its first-paint result
+    {{ calc COMMAND ARGS... -> KEY.PATH }}
+                               one value of `python -m calculators COMMAND ARGS... --json`, formatted: bytes as
+                               "x GiB (y GB)", integers with thousands separators, booleans as yes/no
+    {{ weights_table MODEL FORMAT,FORMAT,... }}
+                               a table of the model's weight memory in each storage format
+    {{ result FILE KEY.PATH }} one value from benchmarks/results/FILE.json (numbers formatted)
+    {{ results_table FILE KEY.PATH COLUMN,COLUMN,... [FIELD=VALUE ...] }}
+                               the records of the list at KEY.PATH ("." for a top-level list) as a table of the
+                               given columns, keeping only records whose FIELD equals VALUE
     {{ run SNIPPET }}          what `python snippets/SNIPPET` prints, as a text block (run once per build, shared
                                by both languages; a non-zero exit fails the build)
 """
 
 import html
+import json
 import os
 import re
 import subprocess
@@ -31,7 +41,7 @@ SNIPPETS_DIR = ROOT / "snippets"
 # Code (fenced blocks and inline spans) is matched first and left alone, so pages can show the syntax itself.
 SHORTCODE = re.compile(
     r"(?P<code>^(?P<fence>```|~~~).*?^(?P=fence)|`[^`\n]+`)"  # a fenced block or an inline code span
-    r"|\{\{\s*(?P<name>[a-z_]+)(?P<args>(?:\s+[^\s{}]+)*)\s*\}\}",
+    r"|\{\{\s*(?P<name>[a-z_]+)(?P<args>(?:\s+[^\s{}]+)*?)\s*\}\}",
     re.S | re.M,
 )
 
@@ -85,6 +95,97 @@ def render_run(language: str, relative_path: str) -> str:
     return f'```text title="{title}: {relative_path}"\n{output}\n```'
 
 
+def render_calc(language: str, *words: str) -> str:
+    from calculators.cli import run_json
+    from calculators.errors import CalculatorError
+    from calculators.report import count, memory
+
+    if "->" not in words or words.index("->") != len(words) - 2:
+        raise PluginError(f"calc: expected `calc COMMAND ARGS... -> KEY.PATH`, got {' '.join(words)!r}")
+    argv, path = list(words[:-2]), words[-1]
+    try:
+        value = run_json(argv)
+    except CalculatorError as error:
+        raise PluginError(f"calc {' '.join(argv)}: {error}") from error
+    for key in path.split("."):
+        try:
+            value = value[int(key)] if isinstance(value, list) else value[key]
+        except (KeyError, IndexError, ValueError) as error:
+            raise PluginError(f"calc {' '.join(argv)}: no {path!r} in the result") from error
+    if isinstance(value, bool):
+        return {"en": ("no", "yes"), "zh-TW": ("否", "是")}[language][value]
+    if isinstance(value, int):
+        return memory(value) if path.endswith("bytes") else count(value)
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    return html.escape(str(value))
+
+
+def render_weights_table(language: str, model: str, formats: str) -> str:
+    from calculators.configs import load_spec
+    from calculators.params import count_parameters
+    from calculators.report import memory
+    from calculators.weights import weight_memory
+
+    spec = load_spec(model)
+    params = count_parameters(spec).total
+    head = {
+        "en": ("Format", "Weight memory", "Bits per parameter"),
+        "zh-TW": ("格式", "權重記憶體", "每參數位元數"),
+    }[language]
+    rows = [f"| {head[0]} | {head[1]} | {head[2]} |", "|---|---:|---:|"]
+    for fmt in formats.split(","):
+        nbytes = weight_memory(spec, fmt).total_bytes
+        rows.append(f"| `{fmt}` | {memory(nbytes)} | {8 * nbytes / params:.2f} |")
+    return "\n".join(rows)
+
+
+RESULTS_DIR = ROOT / "benchmarks" / "results"
+
+
+def _results(file: str):
+    path = RESULTS_DIR / f"{file}.json"
+    if not path.is_file():
+        raise PluginError(f"results: no {path.relative_to(ROOT)}")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _lookup(value, path: str, what: str):
+    for key in [] if path == "." else path.split("."):
+        try:
+            value = value[int(key)] if isinstance(value, list) else value[key]
+        except (KeyError, IndexError, ValueError, TypeError) as error:
+            raise PluginError(f"{what}: no {path!r}") from error
+    return value
+
+
+def _format(value) -> str:
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.3g}" if abs(value) < 100 else f"{value:,.1f}"
+    return html.escape(str(value))
+
+
+def render_result(language: str, file: str, path: str) -> str:
+    return _format(_lookup(_results(file), path, f"result {file}"))
+
+
+def render_results_table(language: str, file: str, path: str, columns: str, *filters: str) -> str:
+    records = _lookup(_results(file), path, f"results_table {file}")
+    wanted = dict(f.split("=", 1) for f in filters)
+    names = columns.split(",")
+    rows = [f"| {' | '.join(f'`{n}`' for n in names)} |", "|" + "---|" * len(names)]
+    kept = [r for r in records if all(str(r.get(k)) == v for k, v in wanted.items())]
+    if not kept:
+        raise PluginError(f"results_table {file}: no record matches {filters}")
+    for record in kept:
+        rows.append("| " + " | ".join(_format(_lookup(record, n, f"results_table {file}")) for n in names) + " |")
+    return "\n".join(rows)
+
+
 def render_calculator(language: str, name: str) -> str:
     page = _current_page["page"]
     if name not in calculator_widget.CALCULATORS:
@@ -93,7 +194,11 @@ def render_calculator(language: str, name: str) -> str:
 
 
 SHORTCODES = {
+    "calc": render_calc,
+    "weights_table": render_weights_table,
     "calculator": render_calculator,
+    "result": render_result,
+    "results_table": render_results_table,
     "glossary": render_glossary,
     "run": render_run,
 }

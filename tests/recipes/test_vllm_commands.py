@@ -1,0 +1,40 @@
+"""The vLLM commands the docs show: documented flags only, and folders the recipes really write."""
+
+import shlex
+
+import pytest
+
+from snippets.recipes import awq_llmcompressor, fp8_llmcompressor, gptq_llmcompressor
+from snippets.recipes.vllm_commands import DOCUMENTED_FLAGS, SERVE_COMMANDS
+
+RECIPE_SAVE_DIRS = {m.SAVE_DIR for m in (gptq_llmcompressor, awq_llmcompressor, fp8_llmcompressor)}
+
+
+@pytest.mark.parametrize("name", sorted(SERVE_COMMANDS))
+def test_command_uses_only_documented_flags_with_values(name):
+    words = shlex.split(SERVE_COMMANDS[name])
+    assert words[:2] == ["vllm", "serve"]
+    flags = words[3::2]
+    values = words[4::2]
+    assert len(flags) == len(values) and flags, words
+    assert set(flags) <= set(DOCUMENTED_FLAGS), flags
+    for flag, value in zip(flags, values, strict=True):
+        if flag == "--kv-cache-dtype":
+            assert value == "fp8"
+        if flag == "--gpu-memory-utilization":
+            assert 0 < float(value) <= 1
+        if flag == "--max-model-len":
+            assert int(value) > 0
+
+
+@pytest.mark.parametrize("name", sorted(SERVE_COMMANDS))
+def test_local_model_paths_are_folders_a_recipe_writes(name):
+    model = shlex.split(SERVE_COMMANDS[name])[2]
+    if model.startswith("./"):
+        assert model.removeprefix("./") in RECIPE_SAVE_DIRS
+
+
+def test_llm_compressor_checkpoints_need_no_quantization_flag():
+    """vLLM reads quantization_config from config.json; only online FP8 (no checkpoint) passes --quantization."""
+    for name, command in SERVE_COMMANDS.items():
+        assert ("--quantization" in command) == (name == "online_fp8")
