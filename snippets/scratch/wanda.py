@@ -1,0 +1,67 @@
+"""Wanda (Sun, Liu, Bair, Kolter 2023, arXiv:2306.11695), from scratch, after locuslab/wanda (lib/prune.py).
+
+Pruning by Weights AND Activations: the score of weight W_ij is |W_ij| * ||X_j||_2, where ||X_j||_2 is the norm of
+input feature j over all calibration tokens. A weight that multiplies a large activation matters more than its
+magnitude says. Weights are compared within each output row (each output keeps the same number of inputs), and
+nothing is updated after pruning: no Hessian, no second pass.
+
+    python snippets/scratch/wanda.py
+"""
+
+from __future__ import annotations
+
+import torch
+from magnitude import prune_mask
+
+
+# --8<-- [start:wanda]
+def input_sq_norms(inputs: list[torch.Tensor]) -> torch.Tensor:
+    """scaler_row in the reference code: ||X_j||_2^2 / n for every input feature j (n = calibration tokens)."""
+    total, n = 0.0, 0
+    for inp in inputs:
+        inp = inp.reshape(-1, inp.shape[-1]).float()
+        total = total + inp.square().sum(dim=0)
+        n += inp.shape[0]
+    return total / n
+
+
+def wanda_prune(W: torch.Tensor, scaler_row: torch.Tensor, sparsity: float = 0.5, prune_n: int = 0,
+                prune_m: int = 0, per_row: bool = True) -> torch.Tensor:
+    """Zero the `sparsity` fraction of every row (or prune_n of every prune_m) with the lowest |W| * ||X||.
+    per_row=False compares the scores across the whole layer instead (the paper's comparison-group ablation)."""
+    W_metric = W.abs() * torch.sqrt(scaler_row.reshape((1, -1)))
+    W_mask = prune_mask(W_metric, sparsity, per_row=per_row, n=prune_n, m=prune_m)
+    return W.masked_fill(W_mask, 0)
+# --8<-- [end:wanda]
+
+
+
+def wanda_compressor(sparsity: float = 0.5, prune_n: int = 0, prune_m: int = 0, per_row: bool = True):
+    """For tiny_lm.compress_sequentially: Wanda on every linear of a group."""
+
+    @torch.no_grad()
+    def compress(layer, names, X):
+        scaler_row = input_sq_norms(X)
+        for name in names:
+            linear = layer.get_submodule(name)
+            linear.weight.copy_(wanda_prune(linear.weight, scaler_row, sparsity, prune_n, prune_m, per_row))
+
+    return compress
+
+
+if __name__ == "__main__":
+    from magnitude import magnitude_prune
+
+    torch.manual_seed(0)
+    rows, columns, tokens = 256, 256, 2048
+    X = torch.randn(tokens, columns) * torch.exp(torch.randn(columns))  # input features of very different sizes
+    W = torch.randn(rows, columns)
+
+    def output_error(W_hat):
+        return ((W - W_hat) @ X.T).square().sum() / (W @ X.T).square().sum()
+
+    norms = input_sq_norms([X])
+    print(f"50% unstructured, relative output error: magnitude {output_error(magnitude_prune(W, 0.5)):.3f}, "
+          f"Wanda {output_error(wanda_prune(W, norms, 0.5)):.3f}")
+    print(f"2:4,              relative output error: magnitude {output_error(magnitude_prune(W, n=2, m=4)):.3f}, "
+          f"Wanda {output_error(wanda_prune(W, norms, prune_n=2, prune_m=4)):.3f}")

@@ -1,0 +1,143 @@
+"""Magnitude, Wanda and SparseGPT from snippets/scratch: masks and updates on small matrices, then the effect on the
+trained tiny LM."""
+
+import math
+
+import pytest
+import tiny_lm
+import torch
+from gptq import hessian
+from magnitude import magnitude_compressor, magnitude_prune
+from sparsegpt import sparsegpt, sparsegpt_compressor
+from wanda import input_sq_norms, wanda_compressor, wanda_prune
+
+
+def correlated_inputs(tokens=2048, columns=128, rank=32, seed=0):
+    """Calibration-like inputs: most of their energy lies in a few directions, as with real activations."""
+    g = torch.Generator().manual_seed(seed)
+    directions = torch.randn(rank, columns, generator=g) / math.sqrt(rank)
+    return torch.randn(tokens, rank, generator=g) @ directions + 0.3 * torch.randn(tokens, columns, generator=g)
+
+
+def output_error(W, W_hat, X):
+    return (((W - W_hat) @ X.T).square().sum() / (W @ X.T).square().sum()).item()
+
+
+def assert_n_m(W_pruned, n=2, m=4):
+    zeros = (W_pruned == 0).reshape(W_pruned.shape[0], -1, m).sum(dim=-1)
+    assert torch.all(zeros == n), "every group of m consecutive weights in a row has exactly n zeros"
+
+
+# ---------------------------------------------------------------------------------------------------------- magnitude
+
+def test_magnitude_unstructured_prunes_exactly_the_requested_fraction_and_the_smallest():
+    W = torch.randn(64, 128)
+    P = magnitude_prune(W, 0.5)
+    assert (P == 0).sum() == W.numel() // 2
+    assert W[P == 0].abs().max() <= W[P != 0].abs().min()
+    P_row = magnitude_prune(W, 0.25, per_row=True)
+    assert torch.all((P_row == 0).sum(dim=1) == 32)
+
+
+def test_magnitude_2_4_keeps_the_two_largest_of_every_four():
+    W = torch.randn(32, 64)
+    P = magnitude_prune(W, n=2, m=4)
+    assert_n_m(P)
+    kept = W.abs().reshape(32, 16, 4).topk(2, dim=-1).values.sum(-1)
+    assert torch.allclose(P.abs().reshape(32, 16, 4).sum(-1), kept)
+
+
+# -------------------------------------------------------------------------------------------------------------- Wanda
+
+def test_wanda_equals_per_row_magnitude_when_all_input_norms_are_equal():
+    W = torch.randn(64, 128)
+    norms = torch.full((128,), 3.0)
+    assert torch.equal(wanda_prune(W, norms, 0.5), magnitude_prune(W, 0.5, per_row=True))
+    assert torch.equal(wanda_prune(W, norms, prune_n=2, prune_m=4), magnitude_prune(W, n=2, m=4))
+
+
+def test_wanda_prunes_the_same_fraction_of_every_row_and_2_4_exactly():
+    W = torch.randn(64, 128)
+    norms = torch.rand(128) * 10
+    assert torch.all((wanda_prune(W, norms, 0.5) == 0).sum(dim=1) == 64)
+    assert_n_m(wanda_prune(W, norms, prune_n=2, prune_m=4))
+
+
+def test_wanda_input_norms_are_mean_squares_over_all_tokens():
+    X = [torch.randn(2, 10, 8), torch.randn(3, 10, 8)]
+    flat = torch.cat([x.reshape(-1, 8) for x in X])
+    assert torch.allclose(input_sq_norms(X), flat.square().mean(dim=0))
+
+
+def test_wanda_has_lower_output_error_than_magnitude_when_input_scales_differ():
+    """At least 2x lower ||W X - W' X||^2 at 50% (measured: about 7x)."""
+    X = torch.randn(2048, 128) * torch.exp(torch.randn(128, generator=torch.Generator().manual_seed(0)))
+    W = torch.randn(64, 128)
+    err_magnitude = output_error(W, magnitude_prune(W, 0.5, per_row=True), X)
+    assert output_error(W, wanda_prune(W, input_sq_norms([X]), 0.5), X) < err_magnitude / 2
+
+
+# ---------------------------------------------------------------------------------------------------------- SparseGPT
+
+def test_sparsegpt_with_identity_hessian_is_magnitude_pruning():
+    """H = I: the saliency w^2 / [H^-1]_ii^2 is |w| up to a constant, and nothing is updated."""
+    W = torch.randn(64, 128)  # one block of 128 columns: the mask is chosen over the whole layer
+    assert torch.allclose(sparsegpt(W, torch.eye(128), 0.5), magnitude_prune(W, 0.5))
+    assert torch.allclose(sparsegpt(W, torch.eye(128), prunen=2, prunem=4), magnitude_prune(W, n=2, m=4))
+
+
+def test_sparsegpt_prunes_half_of_every_block_and_2_4_exactly():
+    X = correlated_inputs(columns=256)
+    W = torch.randn(32, 256)
+    P = sparsegpt(W, hessian([X]), 0.5, blocksize=128)
+    for block in P.split(128, dim=1):
+        assert (block == 0).sum() == block.numel() // 2
+    assert_n_m(sparsegpt(W, hessian([X]), prunen=2, prunem=4))
+
+
+@pytest.mark.parametrize("pattern", ["50%", "2:4"])
+def test_sparsegpt_has_lower_output_error_than_magnitude(pattern):
+    """At least 2x lower ||W X - W' X||^2 than magnitude pruning on correlated inputs (measured: 2.4-3.2x)."""
+    X = correlated_inputs()
+    W = torch.randn(64, 128)
+    H = hessian([X])
+    if pattern == "50%":
+        err_sparsegpt, err_magnitude = output_error(W, sparsegpt(W, H, 0.5), X), output_error(W, magnitude_prune(W), X)
+    else:
+        err_sparsegpt = output_error(W, sparsegpt(W, H, prunen=2, prunem=4), X)
+        err_magnitude = output_error(W, magnitude_prune(W, n=2, m=4), X)
+    assert err_sparsegpt < err_magnitude / 2
+
+
+# --------------------------------------------------------------------------------------- effects on the trained model
+
+def test_wanda_has_lower_layer_output_error_than_per_row_magnitude_on_the_trained_model(tiny):
+    """50% unstructured, same comparison group (each output row): Wanda's mean relative output error over the 28
+    linears is at most 85% of per-row magnitude pruning's."""
+    errors = {}
+    for key, compressor in [("wanda", wanda_compressor(0.5)), ("magnitude", magnitude_compressor(0.5, per_row=True))]:
+        layer_errors = tiny_lm.compress_sequentially(tiny.copy(), tiny.calibration, compressor)
+        errors[key] = sum(layer_errors.values()) / len(layer_errors)
+    print(f"\nmean layer output error: Wanda {errors['wanda']:.5f}, per-row magnitude {errors['magnitude']:.5f}")
+    assert errors["wanda"] < 0.85 * errors["magnitude"]
+
+
+@pytest.mark.xfail(strict=False, reason=(
+    "Not on this model: Wanda's premise is a few input features with outsized norms (as in large LLMs), but the "
+    "tiny LM's 8 largest input features have only about 2x the median RMS (6-8x for down_proj), and whole-layer "
+    "magnitude pruning keeps a lower perplexity than Wanda at 50%."))
+def test_wanda_beats_magnitude_on_heldout_perplexity_at_50_percent(tiny, compressed_ppl):
+    """50% unstructured: Wanda's perplexity increase below magnitude pruning's (whole layer and per row)."""
+    ppl_wanda = compressed_ppl("wanda-50", wanda_compressor(0.5))
+    for key, per_row in [("magnitude-50", False), ("magnitude-50-row", True)]:
+        ppl_magnitude = compressed_ppl(key, magnitude_compressor(0.5, per_row=per_row))
+        assert ppl_wanda < ppl_magnitude
+
+
+def test_sparsegpt_beats_magnitude_on_heldout_perplexity(tiny, compressed_ppl):
+    """50% unstructured and 2:4: SparseGPT's perplexity increase is at most half of magnitude pruning's."""
+    for key, sparse, magnitude in [("50", sparsegpt_compressor(0.5), magnitude_compressor(0.5)),
+                                   ("2:4", sparsegpt_compressor(prunen=2, prunem=4), magnitude_compressor(n=2, m=4))]:
+        ppl_sparsegpt = compressed_ppl(f"sparsegpt-{key}", sparse)
+        ppl_magnitude = compressed_ppl(f"magnitude-{key}", magnitude)
+        assert ppl_sparsegpt - tiny.ppl < 0.5 * (ppl_magnitude - tiny.ppl)
