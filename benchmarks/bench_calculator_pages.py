@@ -3,7 +3,8 @@
 For each calculator page (English) it measures, on a fresh browser profile (cold cache):
 - first interactive result: from navigation start to the first result computed by Python in the page's worker;
 - recalculation: from an input change to the updated result in the page (median of several changes);
-- bytes transferred: everything the page loaded, and the same without Pyodide (runtime, standard library, wheel).
+- bytes transferred: everything the page loaded, and the same without Pyodide (runtime, standard library, wheel),
+  as served here (uncompressed) and gzip-compressed (what a host that compresses, such as GitHub Pages, sends).
 
 It builds the site first unless --site points at a built one, serves it on 127.0.0.1, and writes
 benchmarks/results/calculator-pages.json with the machine named. Targets (issue 4): first result <= 3 s cold,
@@ -13,6 +14,7 @@ recalculation <= 50 ms, page without Pyodide <= 300 KB.
 """
 
 import argparse
+import gzip
 import json
 import os
 import platform
@@ -42,8 +44,8 @@ PYODIDE_PATHS = ("/assets/vendor/pyodide/", "/assets/calculators/")
 def measure(browser, base: str, path: str, field: str | None, changes: int) -> dict:
     context = browser.new_context()
     page = context.new_page()
-    sizes: list[tuple[str, int]] = []
-    page.on("requestfinished", lambda request: sizes.append((request.url, request.sizes()["responseBodySize"])))
+    responses = []
+    page.on("requestfinished", lambda request: responses.append(request))
     page.goto(base + path)
     page.wait_for_function("() => Number(document.querySelector('.calc').dataset.updates || 0) >= 1", timeout=120_000)
     first_ms = float(page.locator(".calc").get_attribute("data-first-result-ms"))  # since navigation start
@@ -54,16 +56,24 @@ def measure(browser, base: str, path: str, field: str | None, changes: int) -> d
             page.locator(f'[name="{field}"]').fill(str(4096 + 1024 * i))
             page.wait_for_function(f"() => Number(document.querySelector('.calc').dataset.updates) > {before}")
             recalc.append(float(page.locator(".calc").get_attribute("data-last-recalc-ms")))
-    total = sum(size for _, size in sizes)
-    without = sum(size for url, size in sizes if not any(p in url for p in PYODIDE_PATHS))
+    sizes = []  # (url, bytes as served, bytes gzip-compressed)
+    for request in responses:
+        body = request.response().body() if request.response() else b""
+        sizes.append((request.url, len(body), len(gzip.compress(body, compresslevel=6))))
     context.close()
+
+    def total(column: int, pyodide: bool) -> int:
+        return sum(row[column] for row in sizes if pyodide or not any(p in row[0] for p in PYODIDE_PATHS))
+
     return {
         "page": path,
         "first_result_ms": round(first_ms, 1),
         "recalculation_ms_median": round(statistics.median(recalc), 1) if recalc else None,
         "recalculation_ms_max": round(max(recalc), 1) if recalc else None,
-        "bytes_total": total,
-        "bytes_without_pyodide": without,
+        "bytes_total": total(1, True),
+        "bytes_without_pyodide": total(1, False),
+        "gzip_bytes_total": total(2, True),
+        "gzip_bytes_without_pyodide": total(2, False),
     }
 
 
@@ -89,16 +99,19 @@ def main() -> None:
     machine = {
         "platform": platform.platform(), "processor": platform.processor() or platform.machine(),
         "cpus": os.cpu_count(), "python": platform.python_version(), "browser": CHROMIUM,
+        "load_average_1min": round(os.getloadavg()[0], 2),
     }
     out = ROOT / "benchmarks" / "results" / "calculator-pages.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"machine": machine, "pages": rows}, indent=2) + "\n", encoding="utf-8")
     print(f"machine: {machine['platform']}, {machine['cpus']} CPUs, Chromium headless")
-    print(f"{'page':32} {'first result':>13} {'recalc median':>14} {'KB total':>9} {'KB w/o Pyodide':>15}")
+    print(f"load average while measuring: {os.getloadavg()[0]:.1f}")
+    print(f"{'page':30} {'first result':>12} {'recalc':>9} {'KB all':>7} {'KB no Pyodide':>14} {'(gzip)':>7}")
     for row in rows:
-        recalc = "-" if row["recalculation_ms_median"] is None else f"{row['recalculation_ms_median']:.1f} ms"
-        print(f"{row['page']:32} {row['first_result_ms'] / 1000:>11.2f} s {recalc:>14} "
-              f"{row['bytes_total'] / 1000:>9.0f} {row['bytes_without_pyodide'] / 1000:>15.0f}")
+        recalc = "-" if row["recalculation_ms_median"] is None else f"{row['recalculation_ms_median']:.0f} ms"
+        print(f"{row['page']:30} {row['first_result_ms'] / 1000:>10.2f} s {recalc:>9} "
+              f"{row['bytes_total'] / 1000:>7.0f} {row['bytes_without_pyodide'] / 1000:>14.0f} "
+              f"{row['gzip_bytes_without_pyodide'] / 1000:>7.0f}")
 
 
 if __name__ == "__main__":
