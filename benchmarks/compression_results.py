@@ -7,7 +7,8 @@ For every method: bits, group size, sparsity, held-out perplexity (bytes of the 
 out from training), the mean and worst relative output error ||W X - W' X'||^2 / ||W X||^2 of the compressed linear
 layers on their calibration inputs, wall time of the whole sequential pass (calibration forward passes included) and
 peak memory above what was in use before the method ran (CPU: the process's resident-set high-water mark, reset
-through /proc/self/clear_refs; CUDA: torch.cuda.max_memory_allocated). The GPU variant also times GPTQ on one
+through /proc/self/clear_refs; it only sees new pages, so working sets that fit in memory the allocator already holds
+read as about 0; CUDA: torch.cuda.max_memory_allocated). The GPU variant also times GPTQ on one
 4096 x 4096 layer. Output: benchmarks/results/compression-<device>.json.
 """
 
@@ -44,7 +45,7 @@ LARGE = tiny_lm.TinyConfig(hidden_size=512, intermediate_size=1536, num_hidden_l
 def methods():
     """(name, settings, compressor) for every comparison; settings go into the JSON as they are."""
     quant = []
-    for bits, group in [(4, 64), (3, 64), (4, 128), (3, 128)]:
+    for bits, group in [(4, 32), (3, 32), (4, 128), (3, 128)]:
         settings = {"bits": bits, "group_size": group, "symmetric": False}
         quant += [("RTN", settings, rtn_compressor(bits, group)),
                   ("GPTQ", settings, gptq_compressor(bits, group)),
@@ -82,7 +83,7 @@ class PeakMemory:
             torch.cuda.synchronize()
             self.peak_mib = (torch.cuda.max_memory_allocated() - self.base) / 2**20
         else:
-            self.peak_mib = (self._status("VmHWM") - self.base) / 2**20
+            self.peak_mib = max(0, self._status("VmHWM") - self.base) / 2**20  # page-granular, lags by a little
 
     @staticmethod
     def _status(field: str) -> int:
@@ -134,7 +135,8 @@ def run(device: str) -> dict:
         "machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
                     "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
                     "device": torch.cuda.get_device_name() if device == "cuda" else "cpu",
-                    "python": platform.python_version(), "torch": torch.__version__},
+                    "python": platform.python_version(), "torch": torch.__version__,
+                    "load_average_1_5_15_min_at_end": [round(x, 2) for x in os.getloadavg()]},
         "model": {**meta, "heldout_ppl_fp32": round(ppl_fp32, 4)},
         "data": {"corpus": "top-level *.py of the Python standard library, every 8th file held out (tiny_lm.py)",
                  "calibration_windows": n_calibration, "heldout_windows": n_heldout, "seq_len": cfg.seq_len},

@@ -33,7 +33,6 @@ class Tiny:
 
 @pytest.fixture(scope="session")
 def tiny() -> Tiny:
-    torch.set_num_threads(min(torch.get_num_threads(), os.cpu_count() or 1))
     model, meta = tiny_lm.load_or_train()
     heldout = tiny_lm.heldout_windows()
     return Tiny(model, meta, Path(meta["path"]), tiny_lm.calibration_windows(), heldout,

@@ -81,12 +81,13 @@ def test_feature_loss_counts_only_attended_positions():
 # --------------------------------------------------------------------------------------- effects on the trained model
 
 STUDENT = tiny_lm.TinyConfig(hidden_size=64, intermediate_size=192, num_hidden_layers=2, num_attention_heads=2,
-                             batch_size=16, steps=100, lr=5e-3, warmup_steps=10, seed=0)
+                             batch_size=16, steps=300, lr=5e-3, warmup_steps=30, seed=0)
 
 
 def test_distilled_student_beats_the_same_student_trained_on_hard_labels(tiny):
-    """Same student (2 layers, width 64), same initialisation, same 100 batches: logit distillation from the trained
-    tiny LM (tau = 1, alpha = 1) ends with a held-out perplexity at least 3% lower than next-byte cross-entropy."""
+    """Same student (2 layers, width 64), same initialisation, same 300 batches: logit distillation from the trained
+    tiny LM (tau = 1, alpha = 1) ends with a held-out perplexity at least 10% lower than next-byte cross-entropy
+    (measured on three student seeds: 20%, 17% and 16% lower)."""
     train_tokens, _ = tiny_lm.load_corpus()
     teacher = tiny.model
 
@@ -101,4 +102,4 @@ def test_distilled_student_beats_the_same_student_trained_on_hard_labels(tiny):
     tiny_lm.train(distilled, train_tokens, STUDENT, loss_fn=distill)
     ppl_hard, ppl_distilled = tiny_lm.perplexity(hard, tiny.heldout), tiny_lm.perplexity(distilled, tiny.heldout)
     print(f"\nstudent held-out perplexity: hard labels {ppl_hard:.3f}, distilled {ppl_distilled:.3f}")
-    assert ppl_distilled < 0.97 * ppl_hard
+    assert ppl_distilled < 0.9 * ppl_hard

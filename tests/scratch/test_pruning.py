@@ -113,29 +113,38 @@ def test_sparsegpt_has_lower_output_error_than_magnitude(pattern):
 
 def test_wanda_has_lower_layer_output_error_than_per_row_magnitude_on_the_trained_model(tiny):
     """50% unstructured, same comparison group (each output row): Wanda's mean relative output error over the 28
-    linears is at most 85% of per-row magnitude pruning's."""
+    linears is at most 90% of per-row magnitude pruning's (measured on two training runs: 0.81x and 0.80x)."""
     errors = {}
     for key, compressor in [("wanda", wanda_compressor(0.5)), ("magnitude", magnitude_compressor(0.5, per_row=True))]:
         layer_errors = tiny_lm.compress_sequentially(tiny.copy(), tiny.calibration, compressor)
         errors[key] = sum(layer_errors.values()) / len(layer_errors)
     print(f"\nmean layer output error: Wanda {errors['wanda']:.5f}, per-row magnitude {errors['magnitude']:.5f}")
-    assert errors["wanda"] < 0.85 * errors["magnitude"]
+    assert errors["wanda"] < 0.9 * errors["magnitude"]
+
+
+def test_wanda_beats_per_row_magnitude_on_heldout_perplexity_at_50_percent(tiny, compressed_ppl):
+    """50% unstructured, each output row keeping half its weights (Wanda's comparison group): Wanda's perplexity
+    increase is below per-row magnitude pruning's. A thin effect on this model (measured on three training runs:
+    0.96x, 0.91x, 0.97x)."""
+    ppl_wanda = compressed_ppl("wanda-50", wanda_compressor(0.5))
+    ppl_magnitude = compressed_ppl("magnitude-50-row", magnitude_compressor(0.5, per_row=True))
+    assert ppl_wanda < ppl_magnitude
 
 
 @pytest.mark.xfail(strict=False, reason=(
-    "Not on this model: Wanda's premise is a few input features with outsized norms (as in large LLMs), but the "
-    "tiny LM's 8 largest input features have only about 2x the median RMS (6-8x for down_proj), and whole-layer "
-    "magnitude pruning keeps a lower perplexity than Wanda at 50%."))
-def test_wanda_beats_magnitude_on_heldout_perplexity_at_50_percent(tiny, compressed_ppl):
-    """50% unstructured: Wanda's perplexity increase below magnitude pruning's (whole layer and per row)."""
+    "Not on this model: Wanda's premise is a few input features with outsized norms (as in large LLMs); the tiny "
+    "LM's 8 largest input features have only about 2x the median RMS (6-8x for down_proj), and whole-layer "
+    "magnitude pruning, free to prune some rows more than others, keeps a lower perplexity than Wanda at 50% "
+    "(Wanda's increase 1.2-1.5x magnitude's on three training runs)."))
+def test_wanda_beats_whole_layer_magnitude_on_heldout_perplexity_at_50_percent(tiny, compressed_ppl):
+    """50% unstructured: Wanda's perplexity below whole-layer magnitude pruning's."""
     ppl_wanda = compressed_ppl("wanda-50", wanda_compressor(0.5))
-    for key, per_row in [("magnitude-50", False), ("magnitude-50-row", True)]:
-        ppl_magnitude = compressed_ppl(key, magnitude_compressor(0.5, per_row=per_row))
-        assert ppl_wanda < ppl_magnitude
+    assert ppl_wanda < compressed_ppl("magnitude-50", magnitude_compressor(0.5))
 
 
 def test_sparsegpt_beats_magnitude_on_heldout_perplexity(tiny, compressed_ppl):
-    """50% unstructured and 2:4: SparseGPT's perplexity increase is at most half of magnitude pruning's."""
+    """50% unstructured and 2:4: SparseGPT's perplexity increase is at most half of (whole-layer) magnitude
+    pruning's (measured on three training runs: 0.23-0.25x at 50%, 0.17-0.18x at 2:4)."""
     for key, sparse, magnitude in [("50", sparsegpt_compressor(0.5), magnitude_compressor(0.5)),
                                    ("2:4", sparsegpt_compressor(prunen=2, prunem=4), magnitude_compressor(n=2, m=4))]:
         ppl_sparsegpt = compressed_ppl(f"sparsegpt-{key}", sparse)
