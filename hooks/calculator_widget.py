@@ -160,6 +160,7 @@ def render(language: str, command: str, page_dest_uri: str, config) -> str:
         "data-pyodide": calc_cfg.get("pyodide_url") or asset("assets/vendor/pyodide/"),
         "data-wheel": asset(f"assets/calculators/{wheel_name()}"),
         "data-hub": calc_cfg.get("hub_url", "https://huggingface.co"),
+        "data-recommend-flags": json.dumps(RECOMMEND_FLAGS),
     }
     parts = [f'<div class="calc" {_attrs(attributes)}>']
     parts.append(f'<script type="application/json" class="calc-ui">{_json_for_script(ui)}</script>')

@@ -20,7 +20,8 @@ function setUp(root) {
   const commandLine = root.querySelector(".calc-command code");
   const copied = root.querySelector(".calc-copied");
   let markdown = JSON.parse(root.querySelector(".calc-markdown").textContent);
-  const RECOMMEND_FLAGS = ["weights", "seq-len", "batch", "kv-dtype", "engine", "gpu-memory-utilization"];
+  // The plan flags that `recommend` shares: one list, in hooks/calculator_widget.py, passed in by the page.
+  const RECOMMEND_FLAGS = JSON.parse(root.dataset.recommendFlags || "[]");
 
   restoreFromUrl();
 
