@@ -1,16 +1,17 @@
 """Time the in-browser calculators in headless Chromium, as a reader meets them.
 
-For each calculator page (English) it measures, on a fresh browser profile (cold cache):
+For each calculator page (English) it measures, on a fresh browser profile each time (cold cache):
 - first interactive result: from navigation start to the first result computed by Python in the page's worker;
-- recalculation: from an input change to the updated result in the page (median of several changes);
-- bytes transferred: everything the page loaded, and the same without Pyodide (runtime, standard library, wheel),
-  as served here (uncompressed) and gzip-compressed (what a host that compresses, such as GitHub Pages, sends).
+- recalculation: from an input change to the updated result in the page (median and maximum of several changes);
+- bytes: everything the page loaded, and the same without Pyodide (runtime, standard library, snapshot, wheel),
+  both as transferred (the server compresses text with gzip, as GitHub Pages does) and as decoded.
 
-It builds the site first unless --site points at a built one, serves it on 127.0.0.1, and writes
+Each page is loaded --runs times; the figures are the medians. It builds the site first unless --site points at a
+built one, serves it on 127.0.0.1 under the site's Content-Security-Policy, and writes
 benchmarks/results/calculator-pages.json with the machine named. Targets (issue 4): first result <= 3 s cold,
 recalculation <= 50 ms, page without Pyodide <= 300 KB.
 
-    .venv/bin/python benchmarks/bench_calculator_pages.py [--site site] [--changes 10]
+    .venv/bin/python benchmarks/bench_calculator_pages.py [--site site] [--runs 3] [--changes 10]
 """
 
 import argparse
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -33,54 +35,102 @@ from tests.website.browser import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
 from tests.website.conftest import serve, site_handler  # noqa: E402
 
 PAGES = {
-    "calculators/parameters/": None,
+    "calculators/parameters/": "model",
     "calculators/kv-cache/": "seq-len",
     "calculators/gpu-planner/": "seq-len",
     "calculators/training-memory/": "seq-len",
 }
+NEW_VALUES = {  # field -> the values typed in turn
+    "model": ["Qwen/Qwen3-8B", "meta-llama/Llama-3.2-1B", "mistralai/Mixtral-8x7B-v0.1", "Qwen/Qwen3-30B-A3B"],
+    "seq-len": [str(4096 + 1024 * i) for i in range(16)],
+}
 PYODIDE_PATHS = ("/assets/vendor/pyodide/", "/assets/calculators/")
+COMPRESSED = {".html", ".css", ".js", ".mjs", ".json", ".xml", ".svg", ".txt"}
 
 
-def measure(browser, base: str, path: str, field: str | None, changes: int) -> dict:
+def compressing_handler(base):
+    class Handler(base):
+        """Sends text files gzip-compressed to clients that accept it, like GitHub Pages."""
+
+        def send_head(self):
+            path = Path(self.translate_path(self.path))
+            if path.is_dir():
+                path = path / "index.html"
+            if (path.suffix not in COMPRESSED or not path.is_file()
+                    or "gzip" not in self.headers.get("Accept-Encoding", "")):
+                return super().send_head()
+            body = gzip.compress(path.read_bytes(), compresslevel=6)
+            self.send_response(200)
+            self.send_header("Content-Type", self.guess_type(str(path)))
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            return _Body(body)
+
+    return Handler
+
+
+class _Body:
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def read(self, *_):
+        data, self.data = self.data, b""
+        return data
+
+    def close(self):
+        pass
+
+
+def measure(browser, site: Path, base: str, path: str, field: str, changes: int) -> dict:
     context = browser.new_context()
     page = context.new_page()
-    responses = []
-    page.on("requestfinished", lambda request: responses.append(request))
+    finished = []
+    page.on("requestfinished", lambda request: finished.append(request))
     page.goto(base + path)
     page.wait_for_function("() => Number(document.querySelector('.calc').dataset.updates || 0) >= 1", timeout=120_000)
-    first_ms = float(page.locator(".calc").get_attribute("data-first-result-ms"))  # since navigation start
+    calc = page.locator(".calc")
+    first_ms = float(calc.get_attribute("data-first-result-ms"))  # since navigation start
+    runtime = calc.get_attribute("data-runtime")
     recalc = []
-    if field:
-        for i in range(changes):
-            before = int(page.locator(".calc").get_attribute("data-updates"))
-            page.locator(f'[name="{field}"]').fill(str(4096 + 1024 * i))
-            page.wait_for_function(f"() => Number(document.querySelector('.calc').dataset.updates) > {before}")
-            recalc.append(float(page.locator(".calc").get_attribute("data-last-recalc-ms")))
-    sizes = []  # (url, bytes as served, bytes gzip-compressed)
-    for request in responses:
-        body = request.response().body() if request.response() else b""
-        sizes.append((request.url, len(body), len(gzip.compress(body, compresslevel=6))))
+    for value in (NEW_VALUES[field] * changes)[:changes]:
+        before = int(calc.get_attribute("data-updates"))
+        page.locator(f'[name="{field}"]').fill(value)
+        page.wait_for_function(f"() => Number(document.querySelector('.calc').dataset.updates) > {before}")
+        recalc.append(float(calc.get_attribute("data-last-recalc-ms")))
+    rows = []  # (url, bytes transferred, bytes decoded = the file's size)
+    for request in finished:
+        file = site / urlsplit(request.url).path.lstrip("/")
+        file = file / "index.html" if file.is_dir() else file
+        rows.append((request.url, request.sizes()["responseBodySize"], file.stat().st_size if file.is_file() else 0))
     context.close()
 
     def total(column: int, pyodide: bool) -> int:
-        return sum(row[column] for row in sizes if pyodide or not any(p in row[0] for p in PYODIDE_PATHS))
+        return sum(row[column] for row in rows if pyodide or not any(p in row[0] for p in PYODIDE_PATHS))
 
     return {
-        "page": path,
-        "first_result_ms": round(first_ms, 1),
-        "recalculation_ms_median": round(statistics.median(recalc), 1) if recalc else None,
-        "recalculation_ms_max": round(max(recalc), 1) if recalc else None,
-        "bytes_total": total(1, True),
-        "bytes_without_pyodide": total(1, False),
-        "gzip_bytes_total": total(2, True),
-        "gzip_bytes_without_pyodide": total(2, False),
+        "first_result_ms": first_ms, "runtime": runtime,
+        "recalculation_ms_median": statistics.median(recalc), "recalculation_ms_max": max(recalc),
+        "bytes_transferred_total": total(1, True), "bytes_transferred_without_pyodide": total(1, False),
+        "bytes_decoded_total": total(2, True), "bytes_decoded_without_pyodide": total(2, False),
     }
+
+
+def median_of(runs: list[dict]) -> dict:
+    row = {}
+    for key, value in runs[0].items():
+        if isinstance(value, str):
+            row[key] = value if all(run[key] == value for run in runs) else "mixed"
+        else:
+            row[key] = round(statistics.median(run[key] for run in runs), 1)
+    return row
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--site", type=Path, help="a built site (default: build one into a temporary folder)")
-    parser.add_argument("--changes", type=int, default=10)
+    parser.add_argument("--runs", type=int, default=3, help="cold loads per page (medians are reported)")
+    parser.add_argument("--changes", type=int, default=10, help="input changes timed per load")
     args = parser.parse_args()
     site = args.site
     if site is None:
@@ -88,30 +138,35 @@ def main() -> None:
         env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
         subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "--site-dir", str(site)], cwd=ROOT, env=env,
                        check=True)
-    server, url = serve(site, site_handler("https://huggingface.co"))
+    server, url = serve(site, compressing_handler(site_handler("https://huggingface.co")))
     rows = []
+    load = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         for path, field in PAGES.items():
-            rows.append(measure(browser, url + "/", path, field, args.changes))
+            runs = []
+            for _ in range(args.runs):
+                load.append(os.getloadavg()[0])
+                runs.append(measure(browser, site, url + "/", path, field, args.changes))
+            rows.append({"page": path, "runs": args.runs, **median_of(runs)})
         browser.close()
     server.shutdown()
     machine = {
         "platform": platform.platform(), "processor": platform.processor() or platform.machine(),
         "cpus": os.cpu_count(), "python": platform.python_version(), "browser": CHROMIUM,
-        "load_average_1min": round(os.getloadavg()[0], 2),
+        "load_average_1min_max": round(max(load), 2),
     }
     out = ROOT / "benchmarks" / "results" / "calculator-pages.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"machine": machine, "pages": rows}, indent=2) + "\n", encoding="utf-8")
-    print(f"machine: {machine['platform']}, {machine['cpus']} CPUs, Chromium headless")
-    print(f"load average while measuring: {os.getloadavg()[0]:.1f}")
-    print(f"{'page':30} {'first result':>12} {'recalc':>9} {'KB all':>7} {'KB no Pyodide':>14} {'(gzip)':>7}")
+    print(f"machine: {machine['platform']}, {machine['cpus']} CPUs, Chromium headless, "
+          f"load average up to {machine['load_average_1min_max']}")
+    print(f"{'page':30} {'first result':>12} {'recalc':>8} {'KB sent':>8} {'KB sent w/o Pyodide':>20} "
+          f"{'(decoded)':>9}")
     for row in rows:
-        recalc = "-" if row["recalculation_ms_median"] is None else f"{row['recalculation_ms_median']:.0f} ms"
-        print(f"{row['page']:30} {row['first_result_ms'] / 1000:>10.2f} s {recalc:>9} "
-              f"{row['bytes_total'] / 1000:>7.0f} {row['bytes_without_pyodide'] / 1000:>14.0f} "
-              f"{row['gzip_bytes_without_pyodide'] / 1000:>7.0f}")
+        print(f"{row['page']:30} {row['first_result_ms'] / 1000:>10.2f} s {row['recalculation_ms_median']:>5.0f} ms "
+              f"{row['bytes_transferred_total'] / 1000:>8.0f} {row['bytes_transferred_without_pyodide'] / 1000:>20.0f} "
+              f"{row['bytes_decoded_without_pyodide'] / 1000:>9.0f}")
 
 
 if __name__ == "__main__":

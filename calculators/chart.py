@@ -1,15 +1,15 @@
 """SVG chart of memory per GPU against context length, by component, with the GPU's capacity as lines.
 
-Drawn from :func:`calculators.plan.memory_plan` at context lengths spaced by powers of two, so the chart shows the
-same numbers as the plan. Pure string building (no plotting library), so it runs in Pyodide; every text that
-reaches the SVG is XML-escaped.
+Drawn from :func:`calculators.plan.memory_curve` (memory_plan's breakdown) at context lengths spaced by powers of
+two, so the chart shows the same numbers as the plan. Pure string building (no plotting library), so it runs in
+Pyodide; every text that reaches the SVG is XML-escaped.
 """
 
 from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
-from .plan import memory_plan
+from .plan import memory_curve
 
 GIB = 2**30
 WIDTH, HEIGHT = 720, 360
@@ -48,10 +48,9 @@ def memory_chart_svg(spec, *, max_tokens: int | None = None, labels: dict | None
     text = {**DEFAULT_LABELS, **(labels or {})}
     max_tokens = max_tokens or getattr(spec, "max_position_embeddings", None) or 131_072
     xs = context_points(max(max_tokens, 1024))
-    plans = [memory_plan(spec, seq_len=x, inverse=False, **plan_args) for x in xs]
-    stacks = [[sum(plan.breakdown.get(key, 0) for key in keys) / GIB for keys, _, _ in LAYERS] for plan in plans]
-    budget_gib = plans[0].gpu_usable_bytes / GIB
-    total_gib = plans[0].gpu_total_bytes / GIB
+    breakdowns, budget, gpu_bytes = memory_curve(spec, xs, **plan_args)
+    stacks = [[sum(breakdown.get(key, 0) for key in keys) / GIB for keys, _, _ in LAYERS] for breakdown in breakdowns]
+    budget_gib, total_gib = budget / GIB, gpu_bytes / GIB
     y_max = _nice_ceiling(max(max(sum(s) for s in stacks), total_gib) * 1.05)
 
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM

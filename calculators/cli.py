@@ -23,6 +23,7 @@ argument errors; no traceback is shown.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 
@@ -90,7 +91,9 @@ def main(argv: list[str] | None = None) -> int:
 # Parsing and dispatch
 
 
+@functools.cache
 def _parser() -> _Parser:
+    """The command-line parser (built once: parsing does not change it, and building it is most of a call's cost)."""
     parser = _Parser(prog="llm-calc", description="Memory calculators for large language models.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True

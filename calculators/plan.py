@@ -256,6 +256,29 @@ def memory_plan(
     )
 
 
+def memory_curve(spec, seq_lens, *, batch: int = 1, **deployment) -> tuple[list[dict[str, int]], int, int]:
+    """:func:`memory_plan`'s breakdown at each of ``seq_lens`` for one deployment (``deployment``: memory_plan's
+    other keywords), set up once: ``(breakdowns, budget bytes, GPU bytes)``. The chart of the planner page."""
+    seq_lens = list(seq_lens)
+    if not seq_lens:
+        raise CalculatorError("seq_len", "expected at least one context length")
+    args = {"weights": "bf16", "kv_dtype": "bf16", "gpu": "H100", "count": 1, "engine": "vllm",
+            "gpu_memory_utilization": None, "max_num_batched_tokens": None, "max_num_seqs": None,
+            "block_size": None, "cuda_graphs": True}
+    unknown = set(deployment) - set(args)
+    if unknown:
+        raise TypeError(f"memory_curve() got unexpected keyword arguments: {sorted(unknown)}")
+    args.update(deployment)
+    ctx = _Context.build(spec, args["weights"], seq_lens[0], batch, args["kv_dtype"], args["gpu"], args["count"],
+                         args["engine"], args["gpu_memory_utilization"], args["max_num_batched_tokens"],
+                         args["max_num_seqs"], args["block_size"], args["cuda_graphs"])
+    breakdowns = []
+    for seq_len in seq_lens:
+        positive_int("seq_len", seq_len, LIMITS["seq_len"])
+        breakdowns.append({name: t["bytes"] for name, t in ctx.terms(seq_len, batch).items()})
+    return breakdowns, ctx.budget, ctx.device.usable_bytes
+
+
 def recommend(
     spec,
     *,
@@ -495,10 +518,11 @@ class _Context:
             if block_size is not None:
                 positive_int("block_size", block_size, LIMITS["block_size"])
         wm = _cached_weight_memory(spec, weights, engine)
+        widths = _per_spec(("widths",), spec, lambda: _Widths.of(spec))
         kv_name = _kv_dtype_name(kv_dtype)
         ctx = cls(spec=spec, engine=engine, device=device, tp=tp, weights=wm, kv_dtype=kv_name, util=util,
                   budget=budget, max_num_batched_tokens=mnbt, max_num_seqs=mns, block_size=block_size,
-                  cuda_graphs=cuda_graphs, widths=_Widths.of(spec), weights_per_gpu=0, active_weights_per_gpu=0,
+                  cuda_graphs=cuda_graphs, widths=widths, weights_per_gpu=0, active_weights_per_gpu=0,
                   expert_bytes_per_gpu=0, notes=[])
         ctx._shard_weights()
         ctx._kv(1, 1)  # validate the KV dtype and the spec once, early
@@ -542,9 +566,12 @@ class _Context:
     def _kv(self, seq_len: int, batch: int) -> tuple[int, int]:
         from .kv import kv_cache
 
-        result = kv_cache(self.spec, seq_len=seq_len, batch=batch, kv_dtype=self.kv_dtype,
-                          block_size=self.block_size, tp=self.tp)
-        return _kv_per_gpu(result, self.tp)
+        def compute():
+            return _kv_per_gpu(kv_cache(self.spec, seq_len=seq_len, batch=batch, kv_dtype=self.kv_dtype,
+                                        block_size=self.block_size, tp=self.tp), self.tp)
+
+        key = ("kv", seq_len, batch, self.kv_dtype, self.block_size, self.tp)
+        return _per_spec(key, self.spec, compute)
 
     # ---- terms ------------------------------------------------------------------------------------------
     def terms(self, seq_len: int, batch: int) -> dict:
@@ -690,20 +717,25 @@ class _Context:
         }
 
 
-_WEIGHT_CACHE: dict[tuple, tuple] = {}
+_SPEC_CACHE: dict[tuple, tuple] = {}
+
+
+def _per_spec(key: tuple, spec, compute):
+    """``compute()``, remembered for the last few specs (recommend and the chart plan one model many times)."""
+    key = (id(spec), *key)
+    hit = _SPEC_CACHE.get(key)
+    if hit is not None and hit[0] is spec:
+        return hit[1]
+    result = compute()
+    if len(_SPEC_CACHE) > 256:
+        _SPEC_CACHE.clear()
+    _SPEC_CACHE[key] = (spec, result)
+    return result
 
 
 def _cached_weight_memory(spec, weights: object, loader: str):
-    """:func:`weight_memory`, remembered for the last few specs (recommend plans one model many times)."""
-    key = (id(spec), weights if isinstance(weights, str) else repr(weights), loader)
-    hit = _WEIGHT_CACHE.get(key)
-    if hit is not None and hit[0] is spec:
-        return hit[1]
-    result = weight_memory(spec, weights, loader=loader)
-    if len(_WEIGHT_CACHE) > 32:
-        _WEIGHT_CACHE.clear()
-    _WEIGHT_CACHE[key] = (spec, result)
-    return result
+    return _per_spec(("weights", weights if isinstance(weights, str) else repr(weights), loader), spec,
+                     lambda: weight_memory(spec, weights, loader=loader))
 
 
 def _kv_dtype_name(kv_dtype: object) -> str:

@@ -1,7 +1,9 @@
 """The calculator widget that `{{ calculator NAME }}` puts on a page: form, first-paint result, chart, scripts.
 
 As a hook, it also builds the calculators package into a wheel in the site (assets/calculators/), which the
-browser's worker installs into Pyodide: the same source files the CLI and the build use.
+browser's worker installs into Pyodide: the same source files the CLI and the build use. Next to it goes a memory
+snapshot of Pyodide with that package imported and each page's first call made (hooks/pyodide_snapshot.mjs, run
+with Node.js; cached in .cache/ by content), so a reader's browser restores Python instead of starting it.
 
 The form's fields are the CLI's flags (the same names, without the dashes), so a page's state, its URL query and a
 command line are the same thing. The result shown before Python starts in the browser is computed here, at build
@@ -9,14 +11,22 @@ time, by calculators.web.page_result: the function the browser's worker calls la
 """
 
 import base64
+import functools
+import gzip
 import hashlib
 import html
+import io
 import json
 import posixpath
+import shutil
+import subprocess
+import tempfile
 import tomllib
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from mkdocs.exceptions import PluginError
 
 from calculators.gpus import CATALOG
 from calculators.presets import PRESETS
@@ -159,6 +169,8 @@ def render(language: str, command: str, page_dest_uri: str, config) -> str:
         "data-worker": asset("assets/javascripts/calculator-worker.js"),
         "data-pyodide": calc_cfg.get("pyodide_url") or asset("assets/vendor/pyodide/"),
         "data-wheel": asset(f"assets/calculators/{wheel_name()}"),
+        # The snapshot belongs to the Pyodide build the site serves; a CDN runtime starts without it.
+        "data-snapshot": "" if calc_cfg.get("pyodide_url") else asset(f"assets/calculators/{snapshot_name()}"),
         "data-hub": calc_cfg.get("hub_url", "https://huggingface.co"),
         "data-recommend-flags": json.dumps(RECOMMEND_FLAGS),
     }
@@ -177,7 +189,7 @@ def render(language: str, command: str, page_dest_uri: str, config) -> str:
                  f'data-argv="{_attr_json(argv)}">{first["html"]}</div>')
     parts.append(f'<div class="calc-chart">{first["svg"]}</div>')
     if command == "plan":
-        options = page_result(["recommend", DEFAULT_MODEL, *_flags_subset(argv, RECOMMEND_FLAGS)], language)
+        options = page_result(recommend_argv(argv), language)
         parts.append(f'<p class="calc-subtitle">{html.escape(ui["recommend"])}</p>')
         parts.append(f'<div id="calc-recommend" class="calc-result" data-result-json="{_attr_json(options["result"])}">'
                      f'{options["html"]}</div>')
@@ -190,7 +202,8 @@ def render(language: str, command: str, page_dest_uri: str, config) -> str:
     parts.append(f'<script type="application/json" class="calc-markdown">{_json_for_script(first["markdown"])}'
                  "</script>")
     parts.append("</div>")
-    parts.append(f'<script type="module" src="{asset("assets/javascripts/calculator.js")}"></script>')
+    # async: runs as soon as it arrives (the widget above it is parsed by then), so Python starts loading early
+    parts.append(f'<script type="module" async src="{asset("assets/javascripts/calculator.js")}"></script>')
     return "\n".join(parts)
 
 
@@ -202,10 +215,11 @@ def wheel_name() -> str:
     return f"calculators-{version}-py3-none-any.whl"
 
 
-def build_wheel(destination: Path) -> Path:
-    """A pure-Python wheel of calculators/ (standard library only, so no build backend is needed)."""
-    name = wheel_name()
-    version = name.split("-")[1]
+@functools.cache
+def wheel_bytes() -> bytes:
+    """A pure-Python wheel of calculators/ (standard library only, so no build backend is needed); the same bytes
+    for the same sources (fixed timestamps), so it can key the snapshot cache."""
+    version = wheel_name().split("-")[1]
     dist_info = f"calculators-{version}.dist-info"
     files = {p.relative_to(ROOT).as_posix(): p.read_bytes() for p in sorted((ROOT / "calculators").rglob("*.py"))}
     files[f"{dist_info}/METADATA"] = f"Metadata-Version: 2.1\nName: calculators\nVersion: {version}\n".encode()
@@ -213,20 +227,75 @@ def build_wheel(destination: Path) -> Path:
                                    b"Root-Is-Purelib: true\nTag: py3-none-any\n")
     record = [f"{path},sha256={_digest(data)},{len(data)}" for path, data in files.items()]
     files[f"{dist_info}/RECORD"] = ("\n".join([*record, f"{dist_info}/RECORD,,"]) + "\n").encode()
-    destination.mkdir(parents=True, exist_ok=True)
-    wheel = destination / name
-    with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as archive:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for path, data in files.items():
             archive.writestr(zipfile.ZipInfo(path, date_time=(2020, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
-    return wheel
+    return buffer.getvalue()
 
 
 def _digest(data: bytes) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
 
 
+def recommend_argv(plan_argv: list[str]) -> list[str]:
+    """The planner page's second call: `recommend` with the flags it shares with `plan`."""
+    return ["recommend", plan_argv[1], *_flags_subset(plan_argv, RECOMMEND_FLAGS)]
+
+
+def warmup_calls() -> list:
+    """[argv, lang] of every call a calculator page makes first, made once into the snapshot."""
+    argvs = [default_argv(command) for command in CALCULATORS]
+    argvs.append(recommend_argv(default_argv("plan")))
+    return [[argv, lang] for argv in argvs for lang in UI]
+
+
+PYODIDE_DIR = ROOT / "node_modules" / "pyodide"
+SNAPSHOT_SCRIPT = ROOT / "hooks" / "pyodide_snapshot.mjs"
+SNAPSHOT_CACHE = ROOT / ".cache" / "pyodide-snapshot"
+
+
+@functools.cache
+def snapshot_name() -> str:
+    """File name of the snapshot, named by everything it is made from (a new name whenever one changes)."""
+    digest = hashlib.sha256()
+    for part in (wheel_bytes(), SNAPSHOT_SCRIPT.read_bytes(), json.dumps(warmup_calls()).encode(),
+                 (PYODIDE_DIR / "package.json").read_bytes() if PYODIDE_DIR.exists() else b"no pyodide"):
+        digest.update(hashlib.sha256(part).digest())
+    return f"pyodide-snapshot-{digest.hexdigest()[:16]}.bin.gz"
+
+
+def build_snapshot() -> Path:
+    """The snapshot file, gzip-compressed (about 30 MB of mostly empty memory becomes about 6 MB; the worker
+    decompresses it), from the cache or made now with Node.js (about 10 s)."""
+    cached = SNAPSHOT_CACHE / snapshot_name()
+    if cached.exists():
+        return cached
+    if not (PYODIDE_DIR / "pyodide.mjs").exists():
+        raise PluginError(f"{PYODIDE_DIR} is missing: run `npm ci` (or `make serve`, which runs it) first")
+    node = shutil.which("node")
+    if node is None:
+        raise PluginError("Node.js (node) is needed to build the Pyodide snapshot of the calculator pages")
+    SNAPSHOT_CACHE.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        wheel, warmup = Path(tmp) / wheel_name(), Path(tmp) / "warmup.json"
+        wheel.write_bytes(wheel_bytes())
+        warmup.write_text(json.dumps(warmup_calls()), encoding="utf-8")
+        partial = Path(tmp) / "snapshot.bin"
+        run = subprocess.run([node, str(SNAPSHOT_SCRIPT), str(PYODIDE_DIR), str(wheel), str(warmup), str(partial)],
+                             capture_output=True, text=True)
+        if run.returncode != 0:
+            raise PluginError(f"building the Pyodide snapshot failed:\n{run.stderr[-2000:]}")
+        cached.write_bytes(gzip.compress(partial.read_bytes(), compresslevel=9, mtime=0))
+    return cached
+
+
 def on_post_build(config):
-    build_wheel(Path(config.site_dir) / "assets" / "calculators")
+    destination = Path(config.site_dir) / "assets" / "calculators"
+    destination.mkdir(parents=True, exist_ok=True)
+    (destination / wheel_name()).write_bytes(wheel_bytes())
+    if not config.extra.get("calculators", {}).get("pyodide_url"):
+        shutil.copyfile(build_snapshot(), destination / snapshot_name())
 
 
 def _model_inputs(ui: dict) -> str:

@@ -85,3 +85,34 @@ def test_chart_is_well_formed_svg_with_escaped_labels():
 def test_context_points_double_up_to_the_maximum():
     assert context_points(131_072) == [512 * 2**k for k in range(9)]
     assert context_points(5000) == [512, 1024, 2048, 4096, 5000]
+
+
+@pytest.mark.parametrize("model, deployment", [
+    ("meta-llama/Llama-3.1-8B", {"weights": "bf16", "gpu": "H100"}),
+    ("Qwen/Qwen3-30B-A3B", {"weights": "fp8", "gpu": "A100-80GB", "count": 2, "kv_dtype": "fp8", "batch": 4}),
+    ("google/gemma-3-27b-pt", {"weights": "awq-int4", "gpu": "RTX 4090", "engine": "transformers"}),
+    ("meta-llama/Llama-3.1-70B", {"weights": "gptq-int4", "gpu": "H100", "count": 4, "cuda_graphs": False,
+                                  "max_num_seqs": 64, "block_size": 32}),
+])
+def test_memory_curve_is_memory_plan_at_each_context_length(model, deployment):
+    """The chart's one-setup curve equals memory_plan's breakdown, budget and capacity at every point."""
+    from calculators.plan import memory_curve, memory_plan
+
+    spec = load_spec(model)
+    xs = context_points(131_072)
+    breakdowns, budget, gpu_bytes = memory_curve(spec, xs, **deployment)
+    for x, breakdown in zip(xs, breakdowns, strict=True):
+        plan = memory_plan(spec, seq_len=x, inverse=False, **deployment)
+        assert breakdown == plan.breakdown
+        assert (budget, gpu_bytes) == (plan.gpu_usable_bytes, plan.gpu_total_bytes)
+
+
+def test_memory_curve_rejects_bad_context_lengths():
+    from calculators.errors import CalculatorError
+    from calculators.plan import memory_curve
+
+    spec = load_spec("meta-llama/Llama-3.1-8B")
+    for bad in ([], [1024, 0], [1024, "2048"]):
+        with pytest.raises(CalculatorError) as error:
+            memory_curve(spec, bad)
+        assert error.value.field == "seq_len"

@@ -76,6 +76,21 @@ def test_search_finds_english_and_chinese_terms(page, site_url, query, expected_
     assert page.log.console_errors == []
 
 
+@pytest.mark.parametrize("path", ["", "zh-TW/calculators/gpu-planner/"])
+def test_search_index_waits_until_the_reader_reaches_for_search(page, site_url, path):
+    """The whole site's search index (over a megabyte) is not part of a page load: it comes on first use."""
+    index_requests = []
+    page.on("request", lambda request: request.url.endswith("/search/search_index.json")
+            and index_requests.append(request.url))
+    page.goto(site_url + path, wait_until="networkidle")
+    page.wait_for_timeout(500)
+    assert index_requests == []
+    with page.expect_response(lambda response: response.url.endswith("/search/search_index.json")):
+        page.locator("input.md-search__input").click()
+    assert len(index_requests) == 1
+    assert page.log.console_errors == []
+
+
 MATH_PAGES = ["glossary/", "labs/rounding-error/"] + sorted(
     f"learning-path/{page.stem}/" for page in (DOCS / "en" / "learning-path").glob("*.md")
 )

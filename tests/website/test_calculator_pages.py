@@ -87,6 +87,7 @@ def test_calculator_page(page, site_url, tmp_path, path, prefix):
     page.goto(f"{site_url}{prefix}{path}?{urlencode(query)}")
     wait_for_update(page, 0)
     assert page.locator(".calc").get_attribute("data-state") == "ready"
+    assert page.locator(".calc").get_attribute("data-runtime") == "snapshot"  # the build's Pyodide snapshot
 
     # The worker's result for the URL's state is the CLI's JSON for the same flags.
     result, argv = shown(page)
@@ -174,6 +175,34 @@ def test_fetching_a_config_from_the_hub(page, site_url, tmp_path):
                                        "--kv-dtype", "bf16", "--tp", "1"])
     # The failed fetch's 404 is the only console error the browser reports.
     assert all("404" in error for error in page.log.console_errors)
+
+
+def test_without_the_snapshot_python_starts_the_ordinary_way(page, site_url):
+    """A missing snapshot (or one that fails to load) costs time, not the calculator."""
+    page.route("**/pyodide-snapshot-*", lambda route: route.fulfill(status=404, body="gone"))
+    page.goto(site_url + "calculators/kv-cache/?seq-len=4096&model=Qwen/Qwen3-8B")
+    wait_for_update(page, 0)
+    assert page.locator(".calc").get_attribute("data-runtime") == "fresh"
+    result, argv = shown(page)
+    assert result == cli_json(argv)
+    assert all("404" in error for error in page.log.console_errors), page.log.console_errors
+
+
+def test_gpu_options_follow_the_plan(page, site_url):
+    """The planner's second table (`recommend`) is the CLI's for the plan's shared flags, after each change."""
+    page.goto(site_url + "calculators/gpu-planner/?model=Qwen/Qwen3-8B&seq-len=4096")
+    wait_for_update(page, 0)
+    for batch in ("1", "64"):
+        before = updates(page)
+        set_value(page, '[name="batch"]', batch)
+        wait_for_update(page, before)
+        expected = cli_json(["recommend", "Qwen/Qwen3-8B", "--weights", "bf16", "--seq-len", "4096",
+                             "--batch", batch, "--kv-dtype", "bf16", "--engine", "vllm"])
+        expected_text = json.dumps(expected)
+        page.wait_for_function(
+            "expected => JSON.stringify(JSON.parse(document.querySelector('#calc-recommend').dataset.resultJson))"
+            " === JSON.stringify(JSON.parse(expected))", arg=expected_text, timeout=30_000)
+    assert page.log.console_errors == []
 
 
 class _ResultAttribute(HTMLParser):

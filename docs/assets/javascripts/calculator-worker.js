@@ -1,26 +1,52 @@
 // Module worker of the calculator pages: runs the `calculators` Python package in Pyodide, off the main thread.
-// Messages in:  {type: "start", pyodideUrl, wheelUrl}
+// Messages in:  {type: "start", pyodideUrl, wheelUrl, snapshotUrl}   (snapshotUrl: "" = none)
 //               {type: "run", id, argv, lang, config}   (config: pasted config.json text, or null)
-// Messages out: {type: "ready"} | {type: "failed", message} | {type: "result", id, payload, ms}
+// Messages out: {type: "ready", runtime: "snapshot" | "fresh"} | {type: "failed", message}
+//               | {type: "result", id, payload, ms}
 // payload is calculators.web.page_result(...): {ok, result, html, markdown, svg} or {ok: false, field, message}.
 
 let pageResultJson = null;
 
-async function start(pyodideUrl, wheelUrl) {
+// Pyodide restored from the site's build-time memory snapshot (Python started, the package imported and warmed
+// up: hooks/pyodide_snapshot.mjs), or, when there is none or it fails, started the ordinary way.
+async function start(pyodideUrl, wheelUrl, snapshotUrl) {
   const { loadPyodide } = await import(new URL("pyodide.mjs", pyodideUrl).href);
-  const pyodide = await loadPyodide({ indexURL: pyodideUrl });
-  const response = await fetch(wheelUrl);
-  if (!response.ok) throw new Error(`${wheelUrl}: HTTP ${response.status}`);
-  pyodide.unpackArchive(new Uint8Array(await response.arrayBuffer()), "wheel");
+  const wheel = fetchBytes(wheelUrl);
+  let pyodide = null;
+  if (snapshotUrl) {
+    try {
+      pyodide = await loadPyodide({ indexURL: pyodideUrl, _loadSnapshot: fetchSnapshot(snapshotUrl) });
+    } catch (error) {
+      console.warn("calculator: starting Python without the snapshot:", String(error));
+    }
+  }
+  const runtime = pyodide ? "snapshot" : "fresh";
+  pyodide ??= await loadPyodide({ indexURL: pyodideUrl });
+  pyodide.unpackArchive(await wheel, "wheel");
   pageResultJson = pyodide.pyimport("calculators.web").page_result_json;
+  return runtime;
+}
+
+// The snapshot is stored gzip-compressed; a host that sends it with Content-Encoding: gzip has already unpacked it.
+async function fetchSnapshot(url) {
+  const bytes = await fetchBytes(url);
+  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+async function fetchBytes(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
 }
 
 self.onmessage = async (event) => {
   const message = event.data;
   if (message.type === "start") {
     try {
-      await start(message.pyodideUrl, message.wheelUrl);
-      self.postMessage({ type: "ready" });
+      const runtime = await start(message.pyodideUrl, message.wheelUrl, message.snapshotUrl);
+      self.postMessage({ type: "ready", runtime });
     } catch (error) {
       self.postMessage({ type: "failed", message: String(error) });
     }

@@ -79,6 +79,8 @@ function setUp(root) {
   let ready = false;
   let latest = 0;
   let pendingStarted = 0;
+  let recommendTimer = 0;
+  const RECOMMEND_DELAY_MS = 250;
 
   function fail(message) {
     status.textContent = ui.failed;
@@ -97,6 +99,7 @@ function setUp(root) {
         type: "start",
         pyodideUrl: new URL(root.dataset.pyodide, location.href).href,
         wheelUrl: new URL(root.dataset.wheel, location.href).href,
+        snapshotUrl: root.dataset.snapshot ? new URL(root.dataset.snapshot, location.href).href : "",
       });
     } catch (error) {
       fail(String(error));
@@ -109,6 +112,7 @@ function setUp(root) {
       ready = true;
       status.textContent = ui.ready;
       root.dataset.state = "ready";
+      root.dataset.runtime = message.runtime;
       calculate();
     } else if (message.type === "failed") {
       fail(message.message);
@@ -130,7 +134,14 @@ function setUp(root) {
     latest += 1;
     pendingStarted = performance.now();
     worker.postMessage({ type: "run", id: latest, argv: args, lang, config });
-    if (recommend) worker.postMessage({ type: "run", id: -latest, argv: recommendArgv(args), lang, config });
+    // The GPU options (a plan per GPU model) follow once the input rests, so they never delay the next result.
+    clearTimeout(recommendTimer);
+    if (recommend) {
+      const id = latest;
+      recommendTimer = setTimeout(() => {
+        if (id === latest) worker.postMessage({ type: "run", id: -id, argv: recommendArgv(args), lang, config });
+      }, RECOMMEND_DELAY_MS);
+    }
   }
 
   // --- showing results and errors ----------------------------------------------------------------------
