@@ -2,11 +2,14 @@
 
 The browser pages and the site build both render results with these functions, so the first-paint result and
 every recalculated one look the same. Every value that reaches the HTML is escaped: a config's strings (a model
-name with markup in it, say) are shown as text, never interpreted.
+name with markup in it, say) are shown as text, never interpreted. In 繁體中文 the engine's own English text
+(how each term is computed, the notes) is rendered through :func:`calculators.messages_zh.to_zh`; the result
+dict itself is never changed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 
 GIB = 2**30
@@ -50,6 +53,15 @@ LABELS = {
 }
 
 
+def translator(lang: str) -> Callable[[str], str]:
+    """How ``lang`` renders the engine's English sentences (term descriptions, notes): as is, or to_zh."""
+    if lang == "zh-TW":
+        from .messages_zh import to_zh  # imported on first use: English pages never compile its patterns
+
+        return to_zh
+    return str
+
+
 def memory(nbytes: int | None) -> str:
     """'14.96 GiB (16.06 GB)': both units, each labelled."""
     if nbytes is None:
@@ -63,8 +75,8 @@ def count(n: int | None) -> str:
 
 def render_html(command: str, result: dict, lang: str = "en") -> str:
     """HTML tables for one command's result (the dict that `--json` prints)."""
-    text = LABELS[lang]
-    summary, detail_head, detail_rows = _SECTIONS[command](result, text)
+    text, tr = LABELS[lang], translator(lang)
+    summary, detail_head, detail_rows = _SECTIONS[command](result, text, tr)
     parts = []
     if result.get("approximate"):
         parts.append(f'<p class="calc-approximate">{escape(text["approximate"])}</p>')
@@ -73,22 +85,22 @@ def render_html(command: str, result: dict, lang: str = "en") -> str:
         parts.append(_table(detail_head, detail_rows, "calc-breakdown"))
     notes = result.get("notes") or []
     if notes:
-        items = "".join(f"<li>{escape(str(note))}</li>" for note in notes)
+        items = "".join(f"<li>{escape(tr(str(note)))}</li>" for note in notes)
         parts.append(f'<p class="calc-notes-title">{escape(text["notes"])}</p><ul class="calc-notes">{items}</ul>')
     return "\n".join(parts)
 
 
 def render_markdown(command: str, result: dict, lang: str = "en") -> str:
     """The same tables as Markdown, for the page's "copy as Markdown" button."""
-    text = LABELS[lang]
-    summary, detail_head, detail_rows = _SECTIONS[command](result, text)
+    text, tr = LABELS[lang], translator(lang)
+    summary, detail_head, detail_rows = _SECTIONS[command](result, text, tr)
     blocks = [_markdown_table((text["quantity"], text["value"]), summary)]
     if detail_rows:
         blocks.append(_markdown_table(detail_head, detail_rows))
     return "\n\n".join(blocks) + "\n"
 
 
-def _params(r: dict, t: dict):
+def _params(r: dict, t: dict, tr):
     summary = [(t["total"], count(r["total"]))]
     if r.get("num_experts"):
         summary.append((t["active_params"], count(r["active"])))
@@ -99,7 +111,7 @@ def _params(r: dict, t: dict):
     return summary, (t["component"], t["parameters"], t["active"]), rows
 
 
-def _kv(r: dict, t: dict):
+def _kv(r: dict, t: dict, tr):
     summary = [(t["kv_cache_bytes"], memory(r["kv_cache_bytes"]))]
     if r.get("tp", 1) > 1:
         summary.append((t["per_gpu_kv"], memory(r["per_gpu_kv_cache_bytes"])))
@@ -113,7 +125,7 @@ def _kv(r: dict, t: dict):
     return summary, (t["kind"], t["layers"], t["cached_tokens"], t["bytes_per_token"], t["bytes"]), rows
 
 
-def _plan(r: dict, t: dict):
+def _plan(r: dict, t: dict, tr):
     summary = [
         (t["deployment"], f'{r["count"]} × {r["gpu_name"]}, {r["engine"]}, {r["weights_format"]}, KV {r["kv_dtype"]}'),
         (t["fits"], t["yes"] if r["fits"] else t["no"]),
@@ -125,20 +137,20 @@ def _plan(r: dict, t: dict):
         (t["decode"], f'{r["decode_tokens_per_s_bound"]:,.1f} {t["tokens_per_s"]}'),
     ]
     rows = [
-        (name, memory(term["bytes"]) + ("" if term["in_budget"] else f' ({t["outside_budget"]})'), term["model"])
+        (name, memory(term["bytes"]) + ("" if term["in_budget"] else f' ({t["outside_budget"]})'), tr(term["model"]))
         for name, term in r["terms"].items()
     ]
     return summary, (t["component"], t["bytes"], t["how"]), rows
 
 
-def _recommend(r: dict, t: dict):
+def _recommend(r: dict, t: dict, tr):
     options = r["options"]
     summary = [(t["options"], str(len(options)) if options else t["none_fit"])]
     rows = [(o["gpu_name"], str(o["count"]), memory(o["per_gpu_bytes"]), memory(o["headroom_bytes"])) for o in options]
     return summary, (t["gpu"], t["count"], t["per_gpu_bytes"], t["headroom_bytes"]), rows
 
 
-def _train(r: dict, t: dict):
+def _train(r: dict, t: dict, tr):
     summary = [(t["trainable_params"], count(r["trainable_params"])), (t["peak_bytes"], memory(r["peak_bytes"]))]
     if r.get("gpu"):
         summary += [
@@ -146,7 +158,7 @@ def _train(r: dict, t: dict):
             (t["fits"], t["yes"] if r["fits"] else t["no"]),
             (t["headroom_bytes"], memory(r["headroom_bytes"])),
         ]
-    rows = [(name, memory(term["bytes"]), term["formula"]) for name, term in r["terms"].items()]
+    rows = [(name, memory(term["bytes"]), tr(term["formula"])) for name, term in r["terms"].items()]
     return summary, (t["component"], t["bytes"], t["how"]), rows
 
 

@@ -15,7 +15,7 @@ from .chart import memory_chart_svg
 from .cli import _parser, _spec, run_json
 from .configs import parse_config_json
 from .errors import CalculatorError
-from .report import render_html, render_markdown
+from .report import render_html, render_markdown, translator
 
 PASTED_CONFIG = "config.json"
 CHART_LABELS = {
@@ -31,7 +31,8 @@ def page_result(argv: list[str], lang: str = "en", config_text: str | None = Non
     """Run ``argv`` (as after ``python -m calculators``) and return what a page needs.
 
     Success: ``{"ok": True, "command", "result", "html", "markdown", "svg"}`` (svg is "" except for ``plan``).
-    Bad input: ``{"ok": False, "field", "message"}`` with the engine's own message; nothing else escapes.
+    Bad input: ``{"ok": False, "field", "message"}`` with the engine's own message (in 繁體中文 for
+    ``lang="zh-TW"``, still starting with ``"FIELD: "``); nothing else escapes.
     """
     try:
         if config_text is not None:
@@ -49,7 +50,7 @@ def page_result(argv: list[str], lang: str = "en", config_text: str | None = Non
             "svg": svg,
         }
     except CalculatorError as error:
-        return {"ok": False, "field": error.field, "message": str(error)}
+        return {"ok": False, "field": error.field, "message": translator(lang)(str(error))}
 
 
 def page_result_json(argv_json: str, lang: str = "en", config_text: str | None = None) -> str:
