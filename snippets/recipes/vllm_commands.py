@@ -27,13 +27,11 @@ pip install "vllm==0.33.0"
 # Every flag below must be one of these (tests/recipes/test_vllm_commands.py checks it).
 DOCUMENTED_FLAGS = ("--max-model-len", "--gpu-memory-utilization", "--kv-cache-dtype", "--quantization")
 
-# --8<-- [start:serve]
 SERVE_GPTQ = "vllm serve ./out/llama-w4a16 --max-model-len 8192"
 SERVE_AWQ = "vllm serve ./out/llama-awq-w4a16-asym --max-model-len 8192"
 SERVE_FP8 = "vllm serve ./out/llama-fp8-dynamic --max-model-len 8192 --gpu-memory-utilization 0.90"
 SERVE_FP8_KV_CACHE = "vllm serve ./out/llama-w4a16 --max-model-len 32768 --kv-cache-dtype fp8"
 SERVE_ONLINE_FP8 = "vllm serve meta-llama/Llama-3.2-1B-Instruct --quantization fp8"  # no llm-compressor step
-# --8<-- [end:serve]
 
 SERVE_COMMANDS = {
     "gptq": SERVE_GPTQ,

@@ -38,3 +38,20 @@ def test_llm_compressor_checkpoints_need_no_quantization_flag():
     """vLLM reads quantization_config from config.json; only online FP8 (no checkpoint) passes --quantization."""
     for name, command in SERVE_COMMANDS.items():
         assert ("--quantization" in command) == (name == "online_fp8")
+
+
+def test_every_vllm_serve_line_on_the_site_is_one_of_these_commands():
+    """The recipe pages show the serve commands as shell text; each such line, in both languages, must be one of
+    the constants checked above, so a page cannot drift from them."""
+    from pathlib import Path
+
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    shown = {}
+    for page in sorted(docs.rglob("*.md")):
+        for line in page.read_text(encoding="utf-8").splitlines():
+            if line.strip().startswith("vllm serve"):
+                shown.setdefault(line.strip(), []).append(str(page.relative_to(docs)))
+    assert shown, "the recipe pages show vLLM serve commands"
+    unknown = {line: pages for line, pages in shown.items() if line not in SERVE_COMMANDS.values()}
+    assert not unknown, unknown
+    assert set(SERVE_COMMANDS.values()) <= set(shown), "every command is shown somewhere"

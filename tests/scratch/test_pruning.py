@@ -3,6 +3,7 @@ trained tiny LM."""
 
 import math
 
+import prune_pretrained
 import pytest
 import tiny_lm
 import torch
@@ -131,15 +132,30 @@ def test_wanda_beats_per_row_magnitude_on_heldout_perplexity_at_50_percent(tiny,
     assert ppl_wanda < ppl_magnitude
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "Not on this model: Wanda's premise is a few input features with outsized norms (as in large LLMs); the tiny "
-    "LM's 8 largest input features have only about 2x the median RMS (6-8x for down_proj), and whole-layer "
-    "magnitude pruning, free to prune some rows more than others, keeps a lower perplexity than Wanda at 50% "
-    "(Wanda's increase 1.2-1.5x magnitude's on three training runs)."))
-def test_wanda_beats_whole_layer_magnitude_on_heldout_perplexity_at_50_percent(tiny, compressed_ppl):
-    """50% unstructured: Wanda's perplexity below whole-layer magnitude pruning's."""
-    ppl_wanda = compressed_ppl("wanda-50", wanda_compressor(0.5))
-    assert ppl_wanda < compressed_ppl("magnitude-50", magnitude_compressor(0.5))
+def test_wanda_beats_magnitude_on_a_pretrained_model():
+    """Wanda's premise, a few input features with outsized activations, holds in a pretrained model and barely in
+    the tiny LM (trained for a minute), where whole-layer magnitude pruning keeps up with Wanda. On
+    all-MiniLM-L6-v2 (pretrained, from a PyPI package), 50% unstructured and 2:4: the held-out sentence embeddings
+    of the Wanda-pruned model stay closer to the dense model's than those of magnitude pruning (whole layer, and per
+    row for unstructured) by at least 0.05 of mean cosine similarity (measured: 0.84 vs 0.70 and 0.74; 2:4: 0.71 vs
+    0.58)."""
+    model, tokenizer = prune_pretrained.load_minilm()
+    calibration = prune_pretrained.sentences(prune_pretrained.CALIBRATION)
+    heldout = prune_pretrained.sentences(prune_pretrained.HELDOUT)
+    dense = prune_pretrained.embed(model, tokenizer, heldout)
+
+    def score(method, **pattern):
+        pruned = prune_pretrained.prune_encoder(model, tokenizer, calibration, method, **pattern)
+        linears = [m for layer in pruned.encoder.layer for m in layer.modules() if isinstance(m, torch.nn.Linear)]
+        assert all((linear.weight == 0).float().mean() >= 0.5 for linear in linears)
+        return prune_pretrained.similarity(dense, pruned, tokenizer, heldout)
+
+    unstructured = {method: score(method, sparsity=0.5) for method in prune_pretrained.METHODS}
+    semi = {method: score(method, n=2, m=4) for method in ("Wanda", "magnitude (whole layer)")}
+    print(f"\nmean cosine similarity to the dense embeddings: 50% {unstructured}, 2:4 {semi}")
+    assert unstructured["Wanda"] > unstructured["magnitude (whole layer)"] + 0.05
+    assert unstructured["Wanda"] > unstructured["magnitude (per row)"] + 0.05
+    assert semi["Wanda"] > semi["magnitude (whole layer)"] + 0.05
 
 
 def test_sparsegpt_beats_magnitude_on_heldout_perplexity(tiny, compressed_ppl):
