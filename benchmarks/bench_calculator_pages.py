@@ -23,6 +23,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -146,6 +147,7 @@ def main() -> None:
         for path, field in PAGES.items():
             runs = []
             for _ in range(args.runs):
+                time.sleep(3)  # let the previous load's browser processes finish: one reader, one page at a time
                 load.append(os.getloadavg()[0])
                 runs.append(measure(browser, site, url + "/", path, field, args.changes))
             rows.append({"page": path, "runs": args.runs, **median_of(runs)})

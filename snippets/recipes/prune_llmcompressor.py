@@ -5,7 +5,7 @@ SparseGPT also updates the kept weights to compensate (the GPTQ machinery, with 
 keeps 2 of every 4 consecutive input weights, the pattern NVIDIA's sparse tensor cores accelerate.
 
 What you get on disk: a dense checkpoint whose pruned weights are zeros. llm-compressor stopped writing compressed
-2:4 checkpoints in 0.11 (llm-compressor PR #2504) after vLLM dropped its 2:4 sparse kernels (vLLM PR #36799; since
+2:4 checkpoints in 0.11 (llm-compressor PR #2452) after vLLM dropped its 2:4 sparse kernels (vLLM PR #36799; since
 v0.19.1 such models raise "Sparse24 models are no longer supported by vLLM"). So the file is as large as the
 original and runs at the same speed; the zeros are a starting point for research or further compression.
 
