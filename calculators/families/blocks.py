@@ -60,23 +60,26 @@ def output_head(vocab_size: int, hidden_size: int, tied: bool) -> list[TensorGro
 
 
 def attention_projections(
-    hidden: int,
-    heads: int,
-    kv_heads: int,
-    head_dim: int,
+    d: Dims,
     count: int,
     *,
     qkv_bias: bool = False,
     o_bias: bool = False,
     q_multiplier: int = 1,
 ) -> list[TensorGroup]:
-    """q/k/v/o projections of grouped-query attention (``q_multiplier=2`` for a gated query)."""
+    """q/k/v/o projections of grouped-query attention with ``d``'s heads (``q_multiplier=2``: a gated query)."""
     return [
-        *linear("attention", "q_proj", heads * head_dim * q_multiplier, hidden, count, bias=qkv_bias),
-        *linear("attention", "k_proj", kv_heads * head_dim, hidden, count, bias=qkv_bias),
-        *linear("attention", "v_proj", kv_heads * head_dim, hidden, count, bias=qkv_bias),
-        *linear("attention", "o_proj", hidden, heads * head_dim, count, bias=o_bias),
+        *linear("attention", "q_proj", d.heads * d.head_dim * q_multiplier, d.hidden, count, bias=qkv_bias),
+        *linear("attention", "k_proj", d.kv_heads * d.head_dim, d.hidden, count, bias=qkv_bias),
+        *linear("attention", "v_proj", d.kv_heads * d.head_dim, d.hidden, count, bias=qkv_bias),
+        *linear("attention", "o_proj", d.hidden, d.heads * d.head_dim, count, bias=o_bias),
     ]
+
+
+def layer_norms(hidden: int, count: int) -> list[TensorGroup]:
+    """The two RMSNorms of a pre-norm decoder layer: ``input_layernorm`` (before attention) and
+    ``post_attention_layernorm`` (before the MLP)."""
+    return [*norm("input_layernorm", hidden, count), *norm("post_attention_layernorm", hidden, count)]
 
 
 def gated_mlp(
@@ -129,7 +132,7 @@ def router(hidden: int, num_experts: int, moe_layers: int, *, bias: bool = False
 
 @dataclass(frozen=True)
 class Dims:
-    """The standard dimensions of a decoder (``head_dim`` already resolved)."""
+    """The standard dimensions of a decoder (``head_dim`` already resolved; ``intermediate`` is the MLP size)."""
 
     hidden: int
     layers: int
@@ -138,6 +141,7 @@ class Dims:
     head_dim: int
     vocab: int
     max_positions: int | None
+    intermediate: int
 
 
 def read_dims(
@@ -148,7 +152,7 @@ def read_dims(
     defaults: dict[str, int] | None = None,
     check_gqa: bool = True,
 ) -> Dims:
-    """Read hidden size, layers, heads, KV heads, head_dim, vocabulary and context length.
+    """Read hidden size, layers, heads, vocabulary, KV heads, head_dim, context length and ``intermediate_size``.
 
     ``kv_heads_default`` / ``head_dim_default`` are the family's constants when the field is absent
     (None: the usual rule, KV heads = heads and head_dim = hidden_size // heads). ``defaults`` gives
@@ -176,7 +180,8 @@ def read_dims(
     if head_dim is None:
         head_dim = derived_head_dim(r, hidden, heads)
     max_positions = r.optional_int("max_position_embeddings", maximum=LIMITS["positions"])
-    return Dims(hidden, layers, heads, kv_heads, head_dim, vocab, max_positions)
+    intermediate = required("intermediate_size")
+    return Dims(hidden, layers, heads, kv_heads, head_dim, vocab, max_positions, intermediate)
 
 
 def derived_head_dim(r: ConfigReader, hidden: int, heads: int) -> int:
@@ -219,8 +224,20 @@ def attention_mixers(
     return [sliding if kind == "sliding_attention" else full for kind in layer_types]
 
 
+def every_layer_attention(r: ConfigReader, d: Dims, window: int | None) -> list[Mixer]:
+    """Layers all alike: sliding attention over ``window`` tokens, or full attention when ``window`` is None."""
+    kind = "full_attention" if window is None else "sliding_attention"
+    return attention_mixers(r, every_layer(kind, d.layers), d, window)
+
+
 def every_layer(kind: str, layers: int) -> list[str]:
     return [kind] * layers
+
+
+def ignore_layer_types(r: ConfigReader) -> None:
+    """Families whose modeling code has no per-layer types ignore a ``layer_types`` field; say so."""
+    if r.present("layer_types"):
+        r.note(f"{r.field('layer_types')} ignored: {r.model_type} layers are all built alike")
 
 
 def moe_layer_indices(
@@ -241,6 +258,19 @@ def check_top_k(r: ConfigReader, key: str, top_k: int, num_experts: int) -> None
 
 # ----------------------------------------------------------------------------------------------------
 # Assembly
+
+
+def decoder_tensors(
+    d: Dims, layer_tensors: list[TensorGroup], tied: bool, *, final_norm: str = "norm"
+) -> list[TensorGroup]:
+    """The whole decoder around its layers: ``embed_tokens``, the given layer tensors, the final RMSNorm
+    (``final_norm``) and ``lm_head`` (nothing when tied to the embeddings)."""
+    return [
+        *embedding(d.vocab, d.hidden),
+        *layer_tensors,
+        *norm(final_norm, d.hidden, 1),
+        *output_head(d.vocab, d.hidden, tied),
+    ]
 
 
 def assemble(
@@ -279,4 +309,33 @@ def assemble(
         approximate=approximate,
         notes=tuple(r.notes),
         buffers=tuple(buffers or ()),
+    )
+
+
+def assemble_decoder(
+    r: ConfigReader,
+    d: Dims,
+    *,
+    mixers: list[Mixer],
+    tensors: list[TensorGroup],
+    tied: bool,
+    num_experts: int = 0,
+    experts_per_token: int = 0,
+    approximate: bool = False,
+) -> ModelSpec:
+    """``assemble`` for a reader of ``Dims``: hidden size, layers, vocabulary, MLP size and context length
+    come from ``d``."""
+    return assemble(
+        r,
+        hidden=d.hidden,
+        layers=d.layers,
+        vocab=d.vocab,
+        intermediate=d.intermediate,
+        max_positions=d.max_positions,
+        mixers=mixers,
+        tensors=tensors,
+        tied=tied,
+        num_experts=num_experts,
+        experts_per_token=experts_per_token,
+        approximate=approximate,
     )

@@ -16,6 +16,7 @@ from calculators.families.blocks import (
     check_top_k,
     embedding,
     gated_mlp,
+    layer_norms,
     linear,
     norm,
     output_head,
@@ -80,8 +81,7 @@ def _read(r: ConfigReader, version: int) -> ModelSpec:
         *_mla_projections(hidden, mla, q_lora_rank, layers, attention_bias),
         *gated_mlp("mlp", hidden, intermediate, layers - moe_layers, bias=mlp_bias),
         *moe_block(moe_layers),
-        *norm("input_layernorm", hidden, layers),
-        *norm("post_attention_layernorm", hidden, layers),
+        *layer_norms(hidden, layers),
         *norm("norm", hidden, 1),
         *output_head(vocab, hidden, tied),
     ]
@@ -99,8 +99,7 @@ def _read(r: ConfigReader, version: int) -> ModelSpec:
             *_mla_projections(hidden, mla, q_lora_rank, n, attention_bias),
             *moe_block(n),
             TensorGroup("router", "other", (num_experts,), n, n, "e_score_correction_bias"),
-            *norm("input_layernorm", hidden, n),
-            *norm("post_attention_layernorm", hidden, n),
+            *layer_norms(hidden, n),
             *norm("shared_head.norm", hidden, n),
             *linear("lm_head", "shared_head.head", vocab, hidden, n),
         ]

@@ -8,14 +8,14 @@ Gemma 3 adds per-head q/k norms and slides on five layers of every six.
 from __future__ import annotations
 
 from calculators.families.blocks import (
-    assemble,
+    assemble_decoder,
     attention_mixers,
     attention_projections,
-    embedding,
+    decoder_tensors,
     every_layer,
     gated_mlp,
+    layer_norms,
     norm,
-    output_head,
     read_dims,
     sliding_window,
 )
@@ -46,7 +46,6 @@ def _read(r: ConfigReader, version: int) -> ModelSpec:
         d = read_dims(r, kv_heads_default=4, head_dim_default=256, defaults=defaults)
     else:
         d = read_dims(r, kv_heads_default=16 if version == 1 else 4, head_dim_default=256)
-    intermediate = r.int("intermediate_size")
     bias = r.bool("attention_bias", False)
     tied = r.bool("tie_word_embeddings", True)
     layers = d.layers
@@ -65,28 +64,16 @@ def _read(r: ConfigReader, version: int) -> ModelSpec:
             types = ["sliding_attention" if (i + 1) % pattern else "full_attention" for i in range(layers)]
 
     tensors = [
-        *embedding(d.vocab, d.hidden),
-        *attention_projections(d.hidden, d.heads, d.kv_heads, d.head_dim, layers, qkv_bias=bias, o_bias=bias),
+        *attention_projections(d, layers, qkv_bias=bias, o_bias=bias),
         *(norm("q_norm", d.head_dim, layers) + norm("k_norm", d.head_dim, layers) if version == 3 else []),
-        *gated_mlp("mlp", d.hidden, intermediate, layers),
-        *norm("input_layernorm", d.hidden, layers),
-        *norm("post_attention_layernorm", d.hidden, layers),
+        *gated_mlp("mlp", d.hidden, d.intermediate, layers),
+        *layer_norms(d.hidden, layers),
         *(
             norm("pre_feedforward_layernorm", d.hidden, layers) + norm("post_feedforward_layernorm", d.hidden, layers)
             if version >= 2
             else []
         ),
-        *norm("norm", d.hidden, 1),
-        *output_head(d.vocab, d.hidden, tied),
     ]
-    return assemble(
-        r,
-        hidden=d.hidden,
-        layers=layers,
-        vocab=d.vocab,
-        intermediate=intermediate,
-        max_positions=d.max_positions,
-        mixers=attention_mixers(r, types, d, window),
-        tensors=tensors,
-        tied=tied,
+    return assemble_decoder(
+        r, d, mixers=attention_mixers(r, types, d, window), tensors=decoder_tensors(d, tensors, tied), tied=tied
     )

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from calculators.errors import CalculatorError, positive_int
 from calculators.families.blocks import (
-    assemble,
-    attention_mixers,
+    assemble_decoder,
     attention_projections,
-    embedding,
-    every_layer,
+    decoder_tensors,
+    every_layer_attention,
     gated_mlp,
-    norm,
-    output_head,
+    layer_norms,
     read_dims,
     routed_experts,
     router,
@@ -54,7 +52,6 @@ def read_generic(r: ConfigReader) -> ModelSpec:
         if r.present(key):
             r.note(f"{r.field(key)} ignored: every layer is estimated as full attention")
     d = read_dims(r, check_gqa=False)
-    intermediate = r.int("intermediate_size")
     tied = r.bool("tie_word_embeddings", False)
     num_experts = 0
     for key in ("num_local_experts", "num_experts", "n_routed_experts"):
@@ -65,36 +62,28 @@ def read_generic(r: ConfigReader) -> ModelSpec:
     moe = num_experts > 1 and top_k > 0
     layers = d.layers
     if moe:
-        expert_size = r.int("moe_intermediate_size", intermediate, note_default=False)
+        expert_size = r.int("moe_intermediate_size", d.intermediate, note_default=False)
         mlp = [
             *router(d.hidden, num_experts, layers),
             *routed_experts(d.hidden, expert_size, num_experts, min(top_k, num_experts), layers),
         ]
         r.note(f"assumed every layer is MoE: {num_experts} experts of size {expert_size}, {top_k} per token")
     else:
-        mlp = gated_mlp("mlp", d.hidden, intermediate, layers)
+        mlp = gated_mlp("mlp", d.hidden, d.intermediate, layers)
     r.note(
         f"model_type {r.model_type!r} is not one of the supported families: estimated as a Llama-style "
         "decoder (q/k/v/o attention without biases, gated MLP of 3 matrices, RMSNorm, rotary positions)"
     )
     tensors = [
-        *embedding(d.vocab, d.hidden),
-        *attention_projections(d.hidden, d.heads, d.kv_heads, d.head_dim, layers),
+        *attention_projections(d, layers),
         *mlp,
-        *norm("input_layernorm", d.hidden, layers),
-        *norm("post_attention_layernorm", d.hidden, layers),
-        *norm("norm", d.hidden, 1),
-        *output_head(d.vocab, d.hidden, tied),
+        *layer_norms(d.hidden, layers),
     ]
-    return assemble(
+    return assemble_decoder(
         r,
-        hidden=d.hidden,
-        layers=layers,
-        vocab=d.vocab,
-        intermediate=intermediate,
-        max_positions=d.max_positions,
-        mixers=attention_mixers(r, every_layer("full_attention", layers), d, None),
-        tensors=tensors,
+        d,
+        mixers=every_layer_attention(r, d, None),
+        tensors=decoder_tensors(d, tensors, tied),
         tied=tied,
         num_experts=num_experts if moe else 0,
         experts_per_token=top_k if moe else 0,

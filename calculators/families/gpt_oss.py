@@ -4,13 +4,12 @@ biased experts and router."""
 from __future__ import annotations
 
 from calculators.families.blocks import (
-    assemble,
+    assemble_decoder,
     attention_mixers,
     attention_projections,
     check_top_k,
-    embedding,
-    norm,
-    output_head,
+    decoder_tensors,
+    layer_norms,
     read_dims,
     routed_experts,
     router,
@@ -22,7 +21,6 @@ from calculators.spec import ModelSpec, TensorGroup
 
 def read_gpt_oss(r: ConfigReader) -> ModelSpec:
     d = read_dims(r, kv_heads_default=8, head_dim_default=64)
-    intermediate = r.int("intermediate_size")
     bias = r.bool("attention_bias", True)
     tied = r.bool("tie_word_embeddings", False)
     num_experts = r.int("num_local_experts", 128, aliases=("num_experts",))
@@ -34,25 +32,17 @@ def read_gpt_oss(r: ConfigReader) -> ModelSpec:
         types = ["sliding_attention" if (i + 1) % 2 else "full_attention" for i in range(d.layers)]
     layers = d.layers
     tensors = [
-        *embedding(d.vocab, d.hidden),
-        *attention_projections(d.hidden, d.heads, d.kv_heads, d.head_dim, layers, qkv_bias=bias, o_bias=bias),
+        *attention_projections(d, layers, qkv_bias=bias, o_bias=bias),
         TensorGroup("attention", "other", (d.heads,), layers, layers, "sinks"),
         *router(d.hidden, num_experts, layers, bias=True),
-        *routed_experts(d.hidden, intermediate, num_experts, top_k, layers, bias=True),
-        *norm("input_layernorm", d.hidden, layers),
-        *norm("post_attention_layernorm", d.hidden, layers),
-        *norm("norm", d.hidden, 1),
-        *output_head(d.vocab, d.hidden, tied),
+        *routed_experts(d.hidden, d.intermediate, num_experts, top_k, layers, bias=True),
+        *layer_norms(d.hidden, layers),
     ]
-    return assemble(
+    return assemble_decoder(
         r,
-        hidden=d.hidden,
-        layers=layers,
-        vocab=d.vocab,
-        intermediate=intermediate,
-        max_positions=d.max_positions,
+        d,
         mixers=attention_mixers(r, types, d, window),
-        tensors=tensors,
+        tensors=decoder_tensors(d, tensors, tied),
         tied=tied,
         num_experts=num_experts,
         experts_per_token=top_k,

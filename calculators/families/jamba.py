@@ -5,27 +5,25 @@ from __future__ import annotations
 
 from calculators.errors import CalculatorError, describe
 from calculators.families.blocks import (
-    assemble,
+    assemble_decoder,
     attention_mixers,
     attention_projections,
     check_top_k,
-    embedding,
+    decoder_tensors,
     gated_mlp,
+    ignore_layer_types,
     linear,
     norm,
-    output_head,
     read_dims,
     routed_experts,
     router,
 )
-from calculators.families.llama import ignore_layer_types
 from calculators.families.reader import ConfigReader
 from calculators.spec import Mixer, ModelSpec, RecurrentMixer, TensorGroup
 
 
 def read_jamba(r: ConfigReader) -> ModelSpec:
     d = read_dims(r, kv_heads_default=8)
-    intermediate = r.int("intermediate_size")
     tied = r.bool("tie_word_embeddings", False)
     ignore_layer_types(r)
     num_experts = r.int("num_experts", 16, aliases=("num_local_experts",))
@@ -44,26 +42,19 @@ def read_jamba(r: ConfigReader) -> ModelSpec:
     mixers: list[Mixer] = [full if attention else state for attention in is_attention]
 
     tensors = [
-        *embedding(d.vocab, d.hidden),
-        *attention_projections(d.hidden, d.heads, d.kv_heads, d.head_dim, attention_layers),
+        *attention_projections(d, attention_layers),
         *mamba,
-        *gated_mlp("mlp", d.hidden, intermediate, d.layers - moe_layers),
+        *gated_mlp("mlp", d.hidden, d.intermediate, d.layers - moe_layers),
         *router(d.hidden, num_experts, moe_layers),
-        *routed_experts(d.hidden, intermediate, num_experts, top_k, moe_layers),
+        *routed_experts(d.hidden, d.intermediate, num_experts, top_k, moe_layers),
         *norm("input_layernorm", d.hidden, d.layers),
         *norm("pre_ff_layernorm", d.hidden, d.layers),
-        *norm("final_layernorm", d.hidden, 1),
-        *output_head(d.vocab, d.hidden, tied),
     ]
-    return assemble(
+    return assemble_decoder(
         r,
-        hidden=d.hidden,
-        layers=d.layers,
-        vocab=d.vocab,
-        intermediate=intermediate,
-        max_positions=d.max_positions,
+        d,
         mixers=mixers,
-        tensors=tensors,
+        tensors=decoder_tensors(d, tensors, tied, final_norm="final_layernorm"),
         tied=tied,
         num_experts=num_experts if moe_layers else 0,
         experts_per_token=top_k if moe_layers else 0,

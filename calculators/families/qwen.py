@@ -10,22 +10,23 @@ from __future__ import annotations
 from calculators.errors import CalculatorError
 from calculators.families.blocks import (
     Dims,
-    assemble,
+    assemble_decoder,
     attention_mixers,
     attention_projections,
     check_top_k,
-    embedding,
+    decoder_tensors,
+    every_layer_attention,
     gated_mlp,
+    ignore_layer_types,
+    layer_norms,
     linear,
     moe_layer_indices,
     norm,
-    output_head,
     read_dims,
     routed_experts,
     router,
     sliding_window,
 )
-from calculators.families.llama import ignore_layer_types
 from calculators.families.reader import ConfigReader
 from calculators.spec import Mixer, ModelSpec, RecurrentMixer, TensorGroup
 
@@ -64,9 +65,7 @@ def _moe_block(r: ConfigReader, d: Dims, *, defaults: tuple[int, int, int]) -> t
 
 
 def _mlps(
-    r: ConfigReader,
     d: Dims,
-    intermediate: int,
     num_experts: int,
     top_k: int,
     moe_intermediate: int,
@@ -76,7 +75,7 @@ def _mlps(
     """Dense MLPs of the non-sparse layers and MoE blocks (router, experts, shared expert) of the rest."""
     dense_layers = d.layers - moe_layers
     groups = [
-        *gated_mlp("mlp", d.hidden, intermediate, dense_layers),
+        *gated_mlp("mlp", d.hidden, d.intermediate, dense_layers),
         *router(d.hidden, num_experts, moe_layers),
         *routed_experts(d.hidden, moe_intermediate, num_experts, top_k, moe_layers),
     ]
@@ -88,88 +87,57 @@ def _mlps(
     return groups
 
 
-def _finish(d: Dims, layer_tensors: list[TensorGroup], tied: bool) -> list[TensorGroup]:
-    return [
-        *embedding(d.vocab, d.hidden),
-        *layer_tensors,
-        *norm("input_layernorm", d.hidden, d.layers),
-        *norm("post_attention_layernorm", d.hidden, d.layers),
-        *norm("norm", d.hidden, 1),
-        *output_head(d.vocab, d.hidden, tied),
-    ]
-
-
 def read_qwen2(r: ConfigReader) -> ModelSpec:
     """qwen2 (Qwen2, Qwen2.5): biases on q/k/v only."""
     d = read_dims(r, kv_heads_default=32)
-    intermediate = r.int("intermediate_size")
     tied = r.bool("tie_word_embeddings", False)
     window, types = _window_and_types(r, d.layers, moe_rule=False)
     tensors = [
-        *attention_projections(d.hidden, d.heads, d.kv_heads, d.head_dim, d.layers, qkv_bias=True),
-        *gated_mlp("mlp", d.hidden, intermediate, d.layers),
+        *attention_projections(d, d.layers, qkv_bias=True),
+        *gated_mlp("mlp", d.hidden, d.intermediate, d.layers),
+        *layer_norms(d.hidden, d.layers),
     ]
-    return assemble(
-        r,
-        hidden=d.hidden,
-        layers=d.layers,
-        vocab=d.vocab,
-        intermediate=intermediate,
-        max_positions=d.max_positions,
-        mixers=attention_mixers(r, types, d, window),
-        tensors=_finish(d, tensors, tied),
-        tied=tied,
+    return assemble_decoder(
+        r, d, mixers=attention_mixers(r, types, d, window), tensors=decoder_tensors(d, tensors, tied), tied=tied
     )
 
 
 def read_qwen3(r: ConfigReader) -> ModelSpec:
     """qwen3: explicit head_dim (default 128), per-head q/k RMSNorm, optional ``attention_bias``."""
     d = read_dims(r, kv_heads_default=32, head_dim_default=128)
-    intermediate = r.int("intermediate_size")
     bias = r.bool("attention_bias", False)
     tied = r.bool("tie_word_embeddings", False)
     window, types = _window_and_types(r, d.layers, moe_rule=False)
     tensors = [
-        *attention_projections(d.hidden, d.heads, d.kv_heads, d.head_dim, d.layers, qkv_bias=bias, o_bias=bias),
+        *attention_projections(d, d.layers, qkv_bias=bias, o_bias=bias),
         *norm("q_norm", d.head_dim, d.layers),
         *norm("k_norm", d.head_dim, d.layers),
-        *gated_mlp("mlp", d.hidden, intermediate, d.layers),
+        *gated_mlp("mlp", d.hidden, d.intermediate, d.layers),
+        *layer_norms(d.hidden, d.layers),
     ]
-    return assemble(
-        r,
-        hidden=d.hidden,
-        layers=d.layers,
-        vocab=d.vocab,
-        intermediate=intermediate,
-        max_positions=d.max_positions,
-        mixers=attention_mixers(r, types, d, window),
-        tensors=_finish(d, tensors, tied),
-        tied=tied,
+    return assemble_decoder(
+        r, d, mixers=attention_mixers(r, types, d, window), tensors=decoder_tensors(d, tensors, tied), tied=tied
     )
 
 
 def read_qwen2_moe(r: ConfigReader) -> ModelSpec:
     """qwen2_moe: routed experts plus a sigmoid-gated shared expert in every sparse layer."""
     d = read_dims(r, kv_heads_default=16)
-    intermediate = r.int("intermediate_size")
     qkv_bias = r.bool("qkv_bias", True)
     tied = r.bool("tie_word_embeddings", False)
     window, types = _window_and_types(r, d.layers, moe_rule=True)
     num_experts, top_k, moe_intermediate, sparse = _moe_block(r, d, defaults=(60, 4, 1408))
     shared_intermediate = r.int("shared_expert_intermediate_size", 5632)
     tensors = [
-        *attention_projections(d.hidden, d.heads, d.kv_heads, d.head_dim, d.layers, qkv_bias=qkv_bias),
-        *_mlps(r, d, intermediate, num_experts, top_k, moe_intermediate, len(sparse), shared_intermediate),
+        *attention_projections(d, d.layers, qkv_bias=qkv_bias),
+        *_mlps(d, num_experts, top_k, moe_intermediate, len(sparse), shared_intermediate),
+        *layer_norms(d.hidden, d.layers),
     ]
-    return assemble(
+    return assemble_decoder(
         r,
-        hidden=d.hidden,
-        layers=d.layers,
-        vocab=d.vocab,
-        intermediate=intermediate,
-        max_positions=d.max_positions,
+        d,
         mixers=attention_mixers(r, types, d, window),
-        tensors=_finish(d, tensors, tied),
+        tensors=decoder_tensors(d, tensors, tied),
         tied=tied,
         num_experts=num_experts if sparse else 0,
         experts_per_token=top_k if sparse else 0,
@@ -179,28 +147,23 @@ def read_qwen2_moe(r: ConfigReader) -> ModelSpec:
 def read_qwen3_moe(r: ConfigReader) -> ModelSpec:
     """qwen3_moe: Qwen3 attention, routed experts without a shared expert."""
     d = read_dims(r, kv_heads_default=4)
-    intermediate = r.int("intermediate_size")
     bias = r.bool("attention_bias", False)
     tied = r.bool("tie_word_embeddings", False)
     window = sliding_window(r, 4096) if r.bool("use_sliding_window", False) else None
     ignore_layer_types(r)
     num_experts, top_k, moe_intermediate, sparse = _moe_block(r, d, defaults=(128, 8, 768))
     tensors = [
-        *attention_projections(d.hidden, d.heads, d.kv_heads, d.head_dim, d.layers, qkv_bias=bias, o_bias=bias),
+        *attention_projections(d, d.layers, qkv_bias=bias, o_bias=bias),
         *norm("q_norm", d.head_dim, d.layers),
         *norm("k_norm", d.head_dim, d.layers),
-        *_mlps(r, d, intermediate, num_experts, top_k, moe_intermediate, len(sparse), None),
+        *_mlps(d, num_experts, top_k, moe_intermediate, len(sparse), None),
+        *layer_norms(d.hidden, d.layers),
     ]
-    kind = "full_attention" if window is None else "sliding_attention"
-    return assemble(
+    return assemble_decoder(
         r,
-        hidden=d.hidden,
-        layers=d.layers,
-        vocab=d.vocab,
-        intermediate=intermediate,
-        max_positions=d.max_positions,
-        mixers=attention_mixers(r, [kind] * d.layers, d, window),
-        tensors=_finish(d, tensors, tied),
+        d,
+        mixers=every_layer_attention(r, d, window),
+        tensors=decoder_tensors(d, tensors, tied),
         tied=tied,
         num_experts=num_experts if sparse else 0,
         experts_per_token=top_k if sparse else 0,
@@ -210,7 +173,6 @@ def read_qwen3_moe(r: ConfigReader) -> ModelSpec:
 def read_qwen3_next(r: ConfigReader) -> ModelSpec:
     """qwen3_next: Gated DeltaNet layers and gated full attention (default: 3 linear, then 1 full)."""
     d = read_dims(r, kv_heads_default=2, head_dim_default=256)
-    intermediate = r.int("intermediate_size")
     bias = r.bool("attention_bias", False)
     tied = r.bool("tie_word_embeddings", False)
     types = r.layer_types(d.layers, ("linear_attention", "full_attention"))
@@ -227,23 +189,18 @@ def read_qwen3_next(r: ConfigReader) -> ModelSpec:
     num_experts, top_k, moe_intermediate, sparse = _moe_block(r, d, defaults=(512, 10, 512))
     shared_intermediate = r.int("shared_expert_intermediate_size", 512)
     tensors = [
-        *attention_projections(
-            d.hidden, d.heads, d.kv_heads, d.head_dim, attention_layers, qkv_bias=bias, o_bias=bias, q_multiplier=2
-        ),
+        *attention_projections(d, attention_layers, qkv_bias=bias, o_bias=bias, q_multiplier=2),
         *norm("q_norm", d.head_dim, attention_layers),
         *norm("k_norm", d.head_dim, attention_layers),
         *delta_net,
-        *_mlps(r, d, intermediate, num_experts, top_k, moe_intermediate, len(sparse), shared_intermediate),
+        *_mlps(d, num_experts, top_k, moe_intermediate, len(sparse), shared_intermediate),
+        *layer_norms(d.hidden, d.layers),
     ]
-    return assemble(
+    return assemble_decoder(
         r,
-        hidden=d.hidden,
-        layers=d.layers,
-        vocab=d.vocab,
-        intermediate=intermediate,
-        max_positions=d.max_positions,
+        d,
         mixers=mixers,
-        tensors=_finish(d, tensors, tied),
+        tensors=decoder_tensors(d, tensors, tied),
         tied=tied,
         num_experts=num_experts if sparse else 0,
         experts_per_token=top_k if sparse else 0,
