@@ -87,6 +87,7 @@ expected number of distinct experts per layer under uniform routing is ``E x (1 
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 
 from .errors import LIMITS, CalculatorError, choice, is_int, positive_int
@@ -256,26 +257,22 @@ def memory_plan(
     )
 
 
-def memory_curve(spec, seq_lens, *, batch: int = 1, **deployment) -> tuple[list[dict[str, int]], int, int]:
+def memory_curve(spec, seq_lens, **deployment) -> tuple[list[dict[str, int]], int, int]:
     """:func:`memory_plan`'s breakdown at each of ``seq_lens`` for one deployment (``deployment``: memory_plan's
-    other keywords), set up once: ``(breakdowns, budget bytes, GPU bytes)``. The chart of the planner page."""
+    other keywords, with its defaults), set up once: ``(breakdowns, budget bytes, GPU bytes)``. The planner's chart."""
     seq_lens = list(seq_lens)
     if not seq_lens:
         raise CalculatorError("seq_len", "expected at least one context length")
-    args = {"weights": "bf16", "kv_dtype": "bf16", "gpu": "H100", "count": 1, "engine": "vllm",
-            "gpu_memory_utilization": None, "max_num_batched_tokens": None, "max_num_seqs": None,
-            "block_size": None, "cuda_graphs": True}
-    unknown = set(deployment) - set(args)
-    if unknown:
-        raise TypeError(f"memory_curve() got unexpected keyword arguments: {sorted(unknown)}")
-    args.update(deployment)
-    ctx = _Context.build(spec, args["weights"], seq_lens[0], batch, args["kv_dtype"], args["gpu"], args["count"],
-                         args["engine"], args["gpu_memory_utilization"], args["max_num_batched_tokens"],
-                         args["max_num_seqs"], args["block_size"], args["cuda_graphs"])
+    args = inspect.signature(memory_plan).bind(spec, seq_len=seq_lens[0], **deployment)
+    args.apply_defaults()
+    a = args.arguments
+    ctx = _Context.build(spec, a["weights"], a["seq_len"], a["batch"], a["kv_dtype"], a["gpu"], a["count"],
+                         a["engine"], a["gpu_memory_utilization"], a["max_num_batched_tokens"], a["max_num_seqs"],
+                         a["block_size"], a["cuda_graphs"])
     breakdowns = []
     for seq_len in seq_lens:
         positive_int("seq_len", seq_len, LIMITS["seq_len"])
-        breakdowns.append({name: t["bytes"] for name, t in ctx.terms(seq_len, batch).items()})
+        breakdowns.append({name: t["bytes"] for name, t in ctx.terms(seq_len, a["batch"]).items()})
     return breakdowns, ctx.budget, ctx.device.usable_bytes
 
 

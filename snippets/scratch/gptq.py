@@ -139,19 +139,14 @@ def gptq_compressor(bits: int = 4, groupsize: int = -1, sym: bool = False, actor
 
 
 if __name__ == "__main__":
+    from layer_data import correlated_inputs, output_error
     from rtn import rtn
 
     torch.manual_seed(0)
-    rows, columns, tokens = 256, 256, 4096
-    directions = torch.randn(32, columns) / math.sqrt(32)  # inputs concentrated on a few directions, like
-    X = torch.randn(tokens, 32) @ directions + 0.3 * torch.randn(tokens, columns)  # real activations
-    W = torch.randn(rows, columns)
+    X = correlated_inputs(tokens=4096, columns=256)
+    W = torch.randn(256, 256)
     H = hessian([X])
-
-    def output_error(W_hat):
-        return ((W - W_hat) @ X.T).square().sum() / (W @ X.T).square().sum()
-
     for bits in [4, 3]:
-        r = output_error(rtn(W, bits, granularity="channel")[0])
-        g = output_error(gptq(W, H, bits))
+        r = output_error(W, rtn(W, bits, granularity="channel")[0], X)
+        g = output_error(W, gptq(W, H, bits), X)
         print(f"{bits}-bit per-channel, relative output error: RTN {r:.4f}, GPTQ {g:.4f} ({r / g:.1f}x lower)")

@@ -95,23 +95,17 @@ def sparsegpt_compressor(sparsity: float = 0.5, prunen: int = 0, prunem: int = 0
 
 
 if __name__ == "__main__":
-    import math
-
     from gptq import hessian
+    from layer_data import correlated_inputs, output_error
     from magnitude import magnitude_prune
 
     torch.manual_seed(0)
-    rows, columns, tokens = 256, 256, 4096
-    directions = torch.randn(32, columns) / math.sqrt(32)  # inputs concentrated on a few directions, like
-    X = torch.randn(tokens, 32) @ directions + 0.3 * torch.randn(tokens, columns)  # real activations
-    W = torch.randn(rows, columns)
+    X = correlated_inputs(tokens=4096, columns=256)
+    W = torch.randn(256, 256)
     H = hessian([X])
-
-    def output_error(W_hat):
-        return ((W - W_hat) @ X.T).square().sum() / (W @ X.T).square().sum()
 
     for label, kwargs, mag in [("50% unstructured", {"sparsity": 0.5}, {"sparsity": 0.5}),
                                ("2:4", {"prunen": 2, "prunem": 4}, {"n": 2, "m": 4})]:
-        s = output_error(sparsegpt(W, H, **kwargs))
-        m = output_error(magnitude_prune(W, **mag))
+        s = output_error(W, sparsegpt(W, H, **kwargs), X)
+        m = output_error(W, magnitude_prune(W, **mag), X)
         print(f"{label:17s} relative output error: magnitude {m:.3f}, SparseGPT {s:.3f}")

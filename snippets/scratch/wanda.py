@@ -50,18 +50,15 @@ def wanda_compressor(sparsity: float = 0.5, prune_n: int = 0, prune_m: int = 0, 
 
 
 if __name__ == "__main__":
+    from layer_data import output_error
     from magnitude import magnitude_prune
 
     torch.manual_seed(0)
-    rows, columns, tokens = 256, 256, 2048
-    X = torch.randn(tokens, columns) * torch.exp(torch.randn(columns))  # input features of very different sizes
-    W = torch.randn(rows, columns)
-
-    def output_error(W_hat):
-        return ((W - W_hat) @ X.T).square().sum() / (W @ X.T).square().sum()
-
+    X = torch.randn(2048, 256) * torch.exp(torch.randn(256))  # input features of very different sizes
+    W = torch.randn(256, 256)
     norms = input_sq_norms([X])
-    print(f"50% unstructured, relative output error: magnitude {output_error(magnitude_prune(W, 0.5)):.3f}, "
-          f"Wanda {output_error(wanda_prune(W, norms, 0.5)):.3f}")
-    print(f"2:4,              relative output error: magnitude {output_error(magnitude_prune(W, n=2, m=4)):.3f}, "
-          f"Wanda {output_error(wanda_prune(W, norms, prune_n=2, prune_m=4)):.3f}")
+    for label, mag, wanda in [("50% unstructured", {"sparsity": 0.5}, {"sparsity": 0.5}),
+                              ("2:4", {"n": 2, "m": 4}, {"prune_n": 2, "prune_m": 4})]:
+        m = output_error(W, magnitude_prune(W, **mag), X)
+        w = output_error(W, wanda_prune(W, norms, **wanda), X)
+        print(f"{label:17s} relative output error: magnitude {m:.3f}, Wanda {w:.3f}")

@@ -1,7 +1,6 @@
 """The Level 3 worked examples (snippets/formalization/) check the formulas of the page and agree with the
 from-scratch implementations in snippets/scratch/ on the same inputs."""
 
-import importlib.util
 import math
 import random
 import subprocess
@@ -11,30 +10,24 @@ from pathlib import Path
 import pytest
 import torch
 
+from ..snippet_modules import load_snippet
+
 ROOT = Path(__file__).resolve().parents[2]
 FORMALIZATION = ROOT / "snippets" / "formalization"
 SCRATCH = ROOT / "snippets" / "scratch"
 
 
-def load(folder: Path, name: str):
-    """Import snippets/<folder>/<name>.py by path (its folder on sys.path for its sibling imports)."""
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
-    spec = importlib.util.spec_from_file_location(f"{folder.name}_{name}", folder / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
-maps = load(FORMALIZATION, "quant_maps")
-rounding = load(FORMALIZATION, "rounding")
-gptq_step = load(FORMALIZATION, "gptq_step")
-awq_grid = load(FORMALIZATION, "awq_grid")
-wvm = load(FORMALIZATION, "wanda_vs_magnitude")
-sgpt_step = load(FORMALIZATION, "sparsegpt_step")
-kd_t = load(FORMALIZATION, "kd_temperature")
-costs = load(FORMALIZATION, "costs")
-linalg = load(FORMALIZATION, "linalg")
+maps = load_snippet("formalization/quant_maps.py")
+rounding = load_snippet("formalization/rounding.py")
+gptq_step = load_snippet("formalization/gptq_step.py")
+awq_grid = load_snippet("formalization/awq_grid.py")
+wvm = load_snippet("formalization/wanda_vs_magnitude.py")
+sgpt_step = load_snippet("formalization/sparsegpt_step.py")
+kd_t = load_snippet("formalization/kd_temperature.py")
+costs = load_snippet("formalization/costs.py")
+linalg = load_snippet("formalization/linalg.py")
 
 
 def t(rows):
@@ -66,7 +59,7 @@ def test_worked_example_codes_and_the_mixed_units_form_missing_zero():
 
 @pytest.mark.parametrize("sym", [False, True])
 def test_maps_agree_with_scratch_rtn(sym):
-    rtn = load(SCRATCH, "rtn")
+    rtn = load_snippet("scratch/rtn.py")
     params = maps.symmetric_params if sym else maps.asymmetric_params
     rng = random.Random(1)
     W = [[rng.gauss(0, 1) for _ in range(8)] for _ in range(5)]
@@ -92,7 +85,7 @@ def test_rounding_error_matches_s2_over_12_on_uniform_data():
 # --- GPTQ -------------------------------------------------------------------------------------------------------
 
 def test_hand_gptq_equals_scratch_gptq():
-    gptq = load(SCRATCH, "gptq")
+    gptq = load_snippet("scratch/gptq.py")
     H = gptq_step.hessian(gptq_step.X)
     hand = gptq_step.gptq_obs(gptq_step.W, H, gptq_step.BITS)
     Q = gptq.gptq(t(gptq_step.W).float(), t(H).float(), bits=gptq_step.BITS, percdamp=0.0)  # scratch works in fp32
@@ -100,7 +93,7 @@ def test_hand_gptq_equals_scratch_gptq():
 
 
 def test_hessian_is_twice_x_xt_and_the_scratch_accumulator_is_it_over_n():
-    gptq = load(SCRATCH, "gptq")
+    gptq = load_snippet("scratch/gptq.py")
     X = t(gptq_step.X)
     assert torch.allclose(t(gptq_step.hessian(gptq_step.X)), 2 * X @ X.T)
     assert torch.allclose(gptq.hessian([X.T]).double(), 2 * X @ X.T / X.shape[1], atol=1e-5)
@@ -144,7 +137,7 @@ def test_gptq_beats_rtn_on_the_worked_example():
 # --- AWQ --------------------------------------------------------------------------------------------------------
 
 def test_awq_losses_equal_scratch_awq_search():
-    awq = load(SCRATCH, "awq")
+    awq = load_snippet("scratch/awq.py")
     hand = awq_grid.awq_losses(awq_grid.W, awq_grid.X, awq_grid.BITS, n_grid=10)
     s, alpha, losses = awq.awq_search_scale(t(awq_grid.W), t(awq_grid.X), bits=awq_grid.BITS, group_size=4,
                                             n_grid=10)
@@ -166,8 +159,8 @@ def test_scaling_is_exact_before_quantization():
 # --- pruning ----------------------------------------------------------------------------------------------------
 
 def test_wanda_example_matches_scratch_wanda_and_magnitude():
-    wanda = load(SCRATCH, "wanda")
-    magnitude = load(SCRATCH, "magnitude")
+    wanda = load_snippet("scratch/wanda.py")
+    magnitude = load_snippet("scratch/magnitude.py")
     W, X = t(wvm.W), t(wvm.X)
     norms = wvm.column_norms(wvm.X)
     hand = wvm.prune_lowest_per_row(wvm.W, [[abs(w) * n for w, n in zip(row, norms, strict=True)] for row in wvm.W], 2)
@@ -178,7 +171,7 @@ def test_wanda_example_matches_scratch_wanda_and_magnitude():
 
 
 def test_hand_sparsegpt_equals_scratch_sparsegpt_2_4():
-    sparsegpt = load(SCRATCH, "sparsegpt")
+    sparsegpt = load_snippet("scratch/sparsegpt.py")
     H = gptq_step.hessian(sgpt_step.X)
     hand = sgpt_step.sparsegpt_2_4(sgpt_step.W, H)
     S = sparsegpt.sparsegpt(t(sgpt_step.W).float(), t(H).float(), prunen=2, prunem=4, percdamp=0.0)
@@ -216,7 +209,7 @@ def test_tau_squared_keeps_the_soft_gradient_of_order_one():
 
 
 def test_soft_term_equals_scratch_kd_loss_for_one_token():
-    kd = load(SCRATCH, "kd_loss")
+    kd = load_snippet("scratch/kd_loss.py")
     for tau in [1.0, 2.0, 4.0]:
         teacher = torch.tensor([[kd_t.TEACHER, kd_t.TEACHER]], dtype=torch.float64)
         student = torch.tensor([[kd_t.STUDENT, kd_t.STUDENT]], dtype=torch.float64)

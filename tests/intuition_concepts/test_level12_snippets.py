@@ -2,7 +2,6 @@
 each formula against the calculators package, a hand computation or a property it must have, and each script run
 the way the site build runs it."""
 
-import importlib.util
 import os
 import random
 import subprocess
@@ -14,22 +13,19 @@ import pytest
 
 from calculators import count_parameters, get_gpu, kv_cache, load_spec, memory_plan, weight_memory
 
+from ..snippet_modules import load_snippet
+
 ROOT = Path(__file__).resolve().parents[2]
 SNIPPETS = ROOT / "snippets"
 SCRIPTS = ["intuition/memory_arithmetic.py", "intuition/arithmetic_intensity.py", "concepts/granularity.py"]
 LLAMA2_7B, LLAMA31_8B = "meta-llama/Llama-2-7b-hf", "meta-llama/Llama-3.1-8B"
 
 
-def load(relative: str):
-    spec = importlib.util.spec_from_file_location(f"level12_{Path(relative).stem}", SNIPPETS / relative)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
-mem = load("intuition/memory_arithmetic.py")
-ai = load("intuition/arithmetic_intensity.py")
-gran = load("concepts/granularity.py")
+mem = load_snippet("intuition/memory_arithmetic.py")
+ai = load_snippet("intuition/arithmetic_intensity.py")
+gran = load_snippet("concepts/granularity.py")
 
 
 # Memory arithmetic ------------------------------------------------------------------------------------------

@@ -1,27 +1,16 @@
 """Magnitude, Wanda and SparseGPT from snippets/scratch: masks and updates on small matrices, then the effect on the
 trained tiny LM."""
 
-import math
 
 import prune_pretrained
 import pytest
 import tiny_lm
 import torch
 from gptq import hessian
+from layer_data import correlated_inputs, output_error
 from magnitude import magnitude_compressor, magnitude_prune
 from sparsegpt import sparsegpt, sparsegpt_compressor
 from wanda import input_sq_norms, wanda_compressor, wanda_prune
-
-
-def correlated_inputs(tokens=2048, columns=128, rank=32, seed=0):
-    """Calibration-like inputs: most of their energy lies in a few directions, as with real activations."""
-    g = torch.Generator().manual_seed(seed)
-    directions = torch.randn(rank, columns, generator=g) / math.sqrt(rank)
-    return torch.randn(tokens, rank, generator=g) @ directions + 0.3 * torch.randn(tokens, columns, generator=g)
-
-
-def output_error(W, W_hat, X):
-    return (((W - W_hat) @ X.T).square().sum() / (W @ X.T).square().sum()).item()
 
 
 def assert_n_m(W_pruned, n=2, m=4):

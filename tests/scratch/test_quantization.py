@@ -1,6 +1,5 @@
 """RTN, GPTQ and AWQ from snippets/scratch: the formulas on small matrices, then the effect on the trained tiny LM."""
 
-import math
 
 import pytest
 import torch
@@ -8,20 +7,9 @@ from awq import awq_llama_compressor, awq_search_scale, fold_scale
 from gptq import Hessian, gptq, gptq_compressor, hessian
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from layer_data import correlated_inputs, output_error
 from rtn import quant_params, rtn, rtn_compressor
 from torch import nn
-
-
-def correlated_inputs(tokens=2048, columns=128, rank=32, seed=0):
-    """Calibration-like inputs: most of their energy lies in a few directions, as with real activations."""
-    g = torch.Generator().manual_seed(seed)
-    directions = torch.randn(rank, columns, generator=g) / math.sqrt(rank)
-    return torch.randn(tokens, rank, generator=g) @ directions + 0.3 * torch.randn(tokens, columns, generator=g)
-
-
-def output_error(W, W_hat, X):
-    return (((W - W_hat) @ X.T).square().sum() / (W @ X.T).square().sum()).item()
-
 
 # ---------------------------------------------------------------------------------------------------------------- RTN
 

@@ -1,7 +1,6 @@
 """The formulas behind Level 4 (theory): each snippet under snippets/theory/ is checked against the result
 it illustrates, with tolerances that a change of seed would not break."""
 
-import importlib.util
 import math
 import random
 import subprocess
@@ -9,6 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from ..snippet_modules import load_snippet
 
 SNIPPETS = Path(__file__).resolve().parents[2] / "snippets" / "theory"
 LEVEL4_SNIPPETS = [
@@ -22,17 +23,11 @@ LEVEL4_SNIPPETS = [
 ]
 
 
-def load(file_name: str):
-    """Import a snippet by path under a private name (the snippets are scripts, not a package)."""
-    spec = importlib.util.spec_from_file_location(f"level4_{file_name[:-3]}", SNIPPETS / file_name)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
 def rd():
-    return load("rate_distortion.py")
+    return load_snippet("theory/rate_distortion.py")
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +122,7 @@ def test_fixed_rate_gap_grows_toward_panter_dite(rd):
 
 @pytest.fixture(scope="module")
 def lattices():
-    return load("lattice_quantizers.py")
+    return load_snippet("theory/lattice_quantizers.py")
 
 
 def test_lattice_decoders_return_lattice_points(lattices):
@@ -181,7 +176,7 @@ def test_measured_second_moments_match_the_exact_values(lattices):
 
 @pytest.fixture(scope="module")
 def outlier_rows():
-    return load("outliers.py").outlier_table()
+    return load_snippet("theory/outliers.py").outlier_table()
 
 
 def test_absmax_error_grows_with_tail_weight(outlier_rows):
@@ -205,7 +200,7 @@ def test_step_squared_over_twelve_model_holds_for_gaussian_weights(outlier_rows)
 
 
 def test_absmax_quantization_never_clips_and_errs_by_at_most_half_a_step():
-    outliers = load("outliers.py")
+    outliers = load_snippet("theory/outliers.py")
     rng = random.Random(5)
     values = [rng.gauss(0, 1) for _ in range(1000)]
     scale = max(abs(v) for v in values) / 7
@@ -218,7 +213,7 @@ def test_absmax_quantization_never_clips_and_errs_by_at_most_half_a_step():
 
 @pytest.fixture(scope="module")
 def act():
-    return load("activation_outliers.py")
+    return load_snippet("theory/activation_outliers.py")
 
 
 def test_smoothing_leaves_the_product_unchanged(act):
@@ -258,7 +253,7 @@ def test_w8a8_error_ordering(act):
 @pytest.fixture(scope="module")
 def ste():
     pytest.importorskip("torch")
-    return load("ste.py")
+    return load_snippet("theory/ste.py")
 
 
 @pytest.mark.parametrize("w", [0.1, 0.4, 0.6, 0.9, 1.2, 1.45, -0.7])
@@ -333,7 +328,7 @@ def test_ste_descent_oscillates_around_the_rounding_boundary(ste):
 
 @pytest.fixture(scope="module")
 def pruning():
-    return load("pruning_error.py")
+    return load_snippet("theory/pruning_error.py")
 
 
 def test_magnitude_pruning_energy_formula(pruning):
@@ -381,7 +376,7 @@ def test_wanda_beats_magnitude_when_channels_are_uneven_and_error_grows_with_spa
 
 
 def test_equal_total_bits_example():
-    budget = load("bit_budget.py")
+    budget = load_snippet("theory/bit_budget.py")
     assert budget.parameters_in_budget(budget.BUDGET_BITS, 8) == pytest.approx(30e9)
     assert budget.parameters_in_budget(budget.BUDGET_BITS, 4) == pytest.approx(60e9)
     assert budget.bits_per_weight(4, 64) == 4.25

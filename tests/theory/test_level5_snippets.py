@@ -1,7 +1,6 @@
 """Tests of the Level 5 (frontier) snippets under snippets/frontier/: each formula against a hand computation,
 an independent construction or a property it must satisfy, and each script run the way the site build runs it."""
 
-import importlib.util
 import math
 import random
 import subprocess
@@ -10,24 +9,21 @@ from pathlib import Path
 
 import pytest
 
+from ..snippet_modules import load_snippet
+
 ROOT = Path(__file__).resolve().parents[2]
 FRONTIER = ROOT / "snippets" / "frontier"
 SCRIPTS = sorted(p.name for p in FRONTIER.glob("*.py"))
 
 
-def load(name: str):
-    spec = importlib.util.spec_from_file_location(f"frontier_{name}", FRONTIER / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
-kv = load("kv_bytes_per_token")
-had = load("hadamard_incoherence")
-nf = load("number_formats")
-sp = load("sparsity_2to4")
-tern = load("ternary_absmean")
-kld = load("kl_direction")
+kv = load_snippet("frontier/kv_bytes_per_token.py")
+had = load_snippet("frontier/hadamard_incoherence.py")
+nf = load_snippet("frontier/number_formats.py")
+sp = load_snippet("frontier/sparsity_2to4.py")
+tern = load_snippet("frontier/ternary_absmean.py")
+kld = load_snippet("frontier/kl_direction.py")
 
 
 # ---------------------------------------------------------------- every script runs as the build runs it
