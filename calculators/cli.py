@@ -27,6 +27,7 @@ import functools
 import json
 import sys
 
+from .engines.vllm_releases import DEFAULT_VLLM_VERSION
 from .errors import CalculatorError
 
 GIB = 2**30
@@ -124,22 +125,35 @@ def _parser() -> _Parser:
                    "nf4, nf4-dq, bpw:<bits> ...")
 
     p = command("plan", "per-GPU memory plan for an inference engine")
-    p.add_argument("--weights", default="bf16", help="weight format (see the weights command)")
+    p.add_argument("--weights", default=None, help="weight format (see the weights command; default: the "
+                   "checkpoint's quantization_config, else bf16)")
     shape(p)
-    p.add_argument("--gpu", required=True, help="GPU name, e.g. H100, A100-80GB, 'RTX 4090', MI300X")
+    p.add_argument("--gpu", default=None, help="GPU name, e.g. H100, A100-80GB, 'RTX 4090', MI300X")
+    p.add_argument("--gpu-memory-gib", type=float, default=None,
+                   help="total GPU memory as torch.cuda.mem_get_info reports it (vLLM logs it), in GiB; "
+                   "replaces the catalog's figure, or stands alone for an unlisted GPU")
     p.add_argument("--count", type=int, default=1, help="GPUs = tensor-parallel degree: 1, 2, 4 or 8")
     p.add_argument("--engine", default="vllm", choices=("vllm", "transformers"))
-    p.add_argument("--gpu-memory-utilization", type=float, default=None, help="vLLM's budget fraction (0.9)")
+    p.add_argument("--vllm-version", default=None,
+                   help=f"vLLM release whose accounting to follow, e.g. 0.10.1 (default {DEFAULT_VLLM_VERSION})")
+    p.add_argument("--gpu-memory-utilization", type=float, default=None,
+                   help="vLLM's budget fraction (default: the release's, 0.92 from 0.20)")
     p.add_argument("--max-num-batched-tokens", type=int, default=None, help="vLLM scheduler token budget")
     p.add_argument("--max-num-seqs", type=int, default=None, help="vLLM maximum concurrent sequences")
     p.add_argument("--block-size", type=int, default=None, help="KV page size in tokens (vLLM default 16)")
     p.add_argument("--enforce-eager", action="store_true", help="vLLM without CUDA graphs")
+    p.add_argument("--entrypoint", default="serve", choices=("serve", "llm"),
+                   help="vllm serve or the Python LLM() class (their scheduler defaults differ)")
 
     p = command("recommend", "GPU sets that fit, best first")
-    p.add_argument("--weights", default="bf16", help="weight format (see the weights command)")
+    p.add_argument("--weights", default=None, help="weight format (see the weights command; default: the "
+                   "checkpoint's quantization_config, else bf16)")
     shape(p)
     p.add_argument("--engine", default="vllm", choices=("vllm", "transformers"))
-    p.add_argument("--gpu-memory-utilization", type=float, default=None, help="vLLM's budget fraction (0.9)")
+    p.add_argument("--vllm-version", default=None,
+                   help=f"vLLM release whose accounting to follow (default {DEFAULT_VLLM_VERSION})")
+    p.add_argument("--gpu-memory-utilization", type=float, default=None,
+                   help="vLLM's budget fraction (default: the release's, 0.92 from 0.20)")
 
     p = command("train", "training memory: full fine-tuning, LoRA, QLoRA")
     p.add_argument("--method", required=True, choices=("full", "lora", "qlora"))
@@ -211,19 +225,25 @@ def _cmd_weights(args) -> dict:
 def _cmd_plan(args) -> dict:
     from .plan import memory_plan
 
-    return memory_plan(
-        _spec(args), weights=args.weights, seq_len=args.seq_len, batch=args.batch, kv_dtype=args.kv_dtype,
-        gpu=args.gpu, count=args.count, engine=args.engine, gpu_memory_utilization=args.gpu_memory_utilization,
-        max_num_batched_tokens=args.max_num_batched_tokens, max_num_seqs=args.max_num_seqs,
-        block_size=args.block_size, cuda_graphs=not args.enforce_eager,
-    ).to_dict()
+    return memory_plan(_spec(args), seq_len=args.seq_len, **plan_arguments(args)).to_dict()
+
+
+def plan_arguments(args: argparse.Namespace) -> dict:
+    """``memory_plan``'s deployment keywords from parsed ``plan`` flags (the chart uses the same)."""
+    return dict(
+        weights=args.weights, batch=args.batch, kv_dtype=args.kv_dtype, gpu=args.gpu,
+        gpu_memory_gib=args.gpu_memory_gib, count=args.count, engine=args.engine, vllm_version=args.vllm_version,
+        gpu_memory_utilization=args.gpu_memory_utilization, max_num_batched_tokens=args.max_num_batched_tokens,
+        max_num_seqs=args.max_num_seqs, block_size=args.block_size, cuda_graphs=not args.enforce_eager,
+        entrypoint=args.entrypoint,
+    )
 
 
 def _cmd_recommend(args) -> dict:
     from .plan import recommend
 
     return recommend(_spec(args), weights=args.weights, seq_len=args.seq_len, batch=args.batch,
-                     kv_dtype=args.kv_dtype, engine=args.engine,
+                     kv_dtype=args.kv_dtype, engine=args.engine, vllm_version=args.vllm_version,
                      gpu_memory_utilization=args.gpu_memory_utilization).to_dict()
 
 
@@ -320,10 +340,21 @@ def _table_plan(d: dict) -> str:
         flag = "" if term["in_budget"] else "  [outside budget]"
         rows.append((f"  {name}", f"{fmt_bytes(term['bytes'])}{flag}  {term['model']}"))
     rows += [("per GPU", fmt_bytes(d["per_gpu_bytes"])), (budget, fmt_bytes(d["gpu_usable_bytes"])),
-             ("fits", "yes" if d["fits"] else "NO"), ("headroom", fmt_bytes(d["headroom_bytes"])),
-             ("max seq_len at this batch", f"{d['max_seq_len']:,} ({d['max_seq_len_limited_by']})"),
+             ("fits", "yes" if d["fits"] else "NO"), ("headroom", fmt_bytes(d["headroom_bytes"]))]
+    if d["engine"] == "vllm":
+        rows += [(f"vLLM {d['vllm_version']} would print", ""),
+                 ("  model weights take", fmt_bytes(d["terms"]["weights"]["bytes"])),
+                 ("  available KV cache memory", fmt_bytes(d["available_kv_cache_bytes"])),
+                 ("  GPU blocks", f"{d['kv_cache_blocks']:,}"),
+                 ("  GPU KV cache size", f"{d['kv_cache_tokens']:,} tokens"),
+                 (f"  max concurrency for {d['seq_len']:,} tokens", f"{d['max_concurrency']:.2f}x")]
+        if d["refusal"]:
+            rows.append(("  vLLM would refuse to start", d["refusal"]))
+    decode = d["decode_tokens_per_s_bound"]
+    rows += [("max seq_len at this batch", f"{d['max_seq_len']:,} ({d['max_seq_len_limited_by']})"),
              ("max sequences at seq_len", f"{d['max_batch']:,}"),
-             ("decode bound", f"{d['decode_tokens_per_s_bound']:,.1f} tokens/s (memory bandwidth roofline)")]
+             ("decode bound", f"{decode:,.1f} tokens/s (memory bandwidth roofline)" if decode is not None
+              else "- (no bandwidth known for this GPU)")]
     return _rows(rows + _notes(d))
 
 

@@ -68,7 +68,7 @@ class GPU:
     reported_total_bytes: int
     usable_bytes: int
     usable_basis: str
-    bandwidth_bytes_per_s: int
+    bandwidth_bytes_per_s: int | None
     bf16_dense_tflops: float | None
     fp8_dense_tflops: float | None
     source_url: str
@@ -125,7 +125,7 @@ def _nvidia(
         reported,
         usable,
         basis,
-        bw_gb_s * GB,
+        round(bw_gb_s * GB),
         bf16,
         fp8,
         url,
@@ -177,6 +177,91 @@ CATALOG: tuple[GPU, ...] = (
         None,
         "https://www.nvidia.com/content/PDF/nvidia-ampere-ga-102-gpu-architecture-whitepaper-v2.pdf",
         "Ampere: no FP8 tensor cores; BF16 71 TFLOPS dense with FP32 accumulate (GA102 whitepaper).",
+    ),
+    _nvidia(
+        "rtx-3060-12gb",
+        "NVIDIA GeForce RTX 3060 12GB",
+        "consumer",
+        ("3060", "rtx 3060", "geforce rtx 3060", "rtx 3060 12gb"),
+        12,
+        "12 GB GDDR6 (marketed GB = 12 GiB)",
+        12288,
+        None,
+        "",
+        360,
+        25.5,
+        None,
+        "https://github.com/geerlingguy/raspberry-pi-pcie-devices/issues/790",
+        "nvidia-smi total 12,288 MiB (geerlingguy/raspberry-pi-pcie-devices#790; an old PyTorch message shows "
+        "11.76 GiB, TencentARC/PhotoMaker#47). BF16 25.5 TFLOPS derived from the GA106's SM count and clock.",
+    ),
+    _nvidia(
+        "rtx-3080",
+        "NVIDIA GeForce RTX 3080 (10 GB)",
+        "consumer",
+        ("3080", "rtx 3080", "geforce rtx 3080"),
+        10,
+        "10 GB GDDR6X (marketed GB = 10 GiB)",
+        10240,
+        _gib(9.78),
+        "measured: PyTorch OOM message '9.78 GiB total capacity' (zai-org/CogVideo#34)",
+        760,
+        59.5,
+        None,
+        "https://www.nvidia.com/content/PDF/nvidia-ampere-ga-102-gpu-architecture-whitepaper-v2.pdf",
+        "GA102 whitepaper: BF16 59.5 TFLOPS dense with FP32 accumulate. nvidia-smi total taken as the 10 GiB label.",
+    ),
+    _nvidia(
+        "rtx-4060",
+        "NVIDIA GeForce RTX 4060 (8 GB)",
+        "consumer",
+        ("4060", "rtx 4060", "geforce rtx 4060"),
+        8,
+        "8 GB GDDR6 (marketed GB = 8 GiB)",
+        8192,
+        _gib(7.75),
+        "measured: 7.75 GiB total on a laptop RTX 4060 (EdgeRegNet issue #2); vLLM under WSL logs 8.00 GiB "
+        "(vllm-project/vllm#13882)",
+        272,
+        30.2,
+        60.5,
+        "https://images.nvidia.com/aem-dam/Solutions/geforce/ada/nvidia-ada-gpu-architecture.pdf",
+        "Dense FP32-accumulate rates derived from the listed 242 AI TOPS as for the RTX 4070: FP8 = 242/4, BF16 = /8. "
+        "nvidia-smi total taken as the 8 GiB label.",
+    ),
+    _nvidia(
+        "rtx-4060-ti-16gb",
+        "NVIDIA GeForce RTX 4060 Ti 16GB",
+        "consumer",
+        ("4060 ti", "rtx 4060 ti", "geforce rtx 4060 ti", "4060ti", "rtx 4060 ti 16gb"),
+        16,
+        "16 GB GDDR6 (marketed GB = 16 GiB)",
+        16384,
+        16 * GIB - DRIVER_RESERVED_MODEL_BYTES,
+        "modelled: no public total found; the 16 GiB label - 700 MiB driver reservation",
+        288,
+        44.1,
+        88.3,
+        "https://images.nvidia.com/aem-dam/Solutions/geforce/ada/nvidia-ada-gpu-architecture.pdf",
+        "No public total found: modelled from the 16 GiB label. Dense FP32-accumulate rates from the listed 353 AI "
+        "TOPS: FP8 = 353/4, BF16 = /8.",
+    ),
+    _nvidia(
+        "rtx-4080",
+        "NVIDIA GeForce RTX 4080",
+        "consumer",
+        ("4080", "rtx 4080", "geforce rtx 4080"),
+        16,
+        "16 GB GDDR6X (marketed GB = 16 GiB)",
+        16384,
+        16 * GIB - DRIVER_RESERVED_MODEL_BYTES,
+        "modelled: no public total found; the 16 GiB label - 700 MiB driver reservation",
+        716.8,
+        97.5,
+        194.9,
+        "https://images.nvidia.com/aem-dam/Solutions/geforce/ada/nvidia-ada-gpu-architecture.pdf",
+        "No public total found: modelled from the 16 GiB label. Dense FP32-accumulate rates from the listed 780 AI "
+        "TOPS: FP8 = 780/4, BF16 = /8.",
     ),
     _nvidia(
         "rtx-4070",
@@ -281,7 +366,7 @@ CATALOG: tuple[GPU, ...] = (
         "a10",
         "NVIDIA A10",
         "workstation",
-        ("a10", "a10g"),
+        ("a10",),
         24,
         "24 GB GDDR6 with ECC (marketed GB = 24 GiB; ECC on)",
         23028,
@@ -291,9 +376,159 @@ CATALOG: tuple[GPU, ...] = (
         125.0,
         None,
         "https://www.nvidia.com/en-us/data-center/products/a10-gpu/",
-        "Ampere: no FP8; BF16 125 dense (250 sparse). The A10G (AWS) is treated as an A10.",
+        "Ampere: no FP8; BF16 125 dense (250 sparse).",
+    ),
+    _nvidia(
+        "a10g",
+        "NVIDIA A10G",
+        "workstation",
+        ("a10g", "aws a10g"),
+        24,
+        "24 GB GDDR6 with ECC (AWS G5 instances; marketed GB = 24 GiB; ECC on)",
+        23028,
+        _gib(22.03),
+        "modelled: nvidia-smi shows the A10's 23,028 MiB (NVIDIA/DCGM#232), so the A10's measured 22.03 GiB; "
+        "an old PyTorch message shows 22.49 (AUTOMATIC1111/stable-diffusion-webui#1259)",
+        600,
+        None,
+        None,
+        "https://github.com/NVIDIA/DCGM/issues/232",
+        "Memory and bandwidth as the A10 (NVIDIA publishes no A10G datasheet; tensor throughput not published).",
+    ),
+    _nvidia(
+        "l40",
+        "NVIDIA L40",
+        "workstation",
+        ("l40",),
+        48,
+        "48 GB GDDR6 with ECC (marketed GB = 48 GiB; ECC on)",
+        46068,
+        _gib(44.40),
+        f"measured: {_OOM_SRC} 44.40 GiB (QwenLM/Qwen3-VL#2097); nvidia-smi total as the L40S",
+        864,
+        181.05,
+        362.0,
+        "https://images.nvidia.com/content/Solutions/data-center/vgpu-L40-datasheet.pdf",
+        "Datasheet: BF16 181.05 dense (362.1 sparse); FP8 362 dense (724 sparse).",
+    ),
+    _nvidia(
+        "a40",
+        "NVIDIA A40",
+        "workstation",
+        ("a40",),
+        48,
+        "48 GB GDDR6 with ECC (marketed GB = 48 GiB; ECC on)",
+        46068,
+        None,
+        "",
+        696,
+        149.7,
+        None,
+        "https://images.nvidia.com/content/Solutions/data-center/a40/nvidia-a40-datasheet.pdf",
+        "nvidia-smi total 46,068 MiB (thamada/nvidia-smi nvsim/A40x10_smi.py). Ampere: no FP8; BF16 149.7 dense.",
+    ),
+    _nvidia(
+        "rtx-a6000",
+        "NVIDIA RTX A6000",
+        "workstation",
+        ("rtx a6000", "a6000", "rtxa6000"),
+        48,
+        "48 GB GDDR6 (marketed GB = 48 GiB; ECC off by default)",
+        49140,
+        None,
+        "",
+        768,
+        154.8,
+        None,
+        "https://www.nvidia.com/en-us/design-visualization/rtx-a6000/",
+        "49,140 MiB with ECC off (the default), 46,068 MiB with ECC on (thamada/gls RTX_A6000_x9_smi.py). "
+        "BF16 154.8 dense = half the 309.7 sparse figure.",
+    ),
+    _nvidia(
+        "rtx-a5000",
+        "NVIDIA RTX A5000",
+        "workstation",
+        ("rtx a5000", "a5000", "rtxa5000"),
+        24,
+        "24 GB GDDR6 (marketed GB = 24 GiB; ECC off by default)",
+        24576,
+        _gib(23.55),
+        "modelled: no public total found; the measured total of the 24 GB GeForce cards (23.55 GiB)",
+        768,
+        111.1,
+        None,
+        "https://www.nvidia.com/en-us/design-visualization/rtx-a5000/",
+        "Ampere: no FP8; BF16 111.1 dense = half the 222.2 sparse tensor figure.",
     ),
     # ---- datacenter ------------------------------------------------------------------------------
+    _nvidia(
+        "t4",
+        "NVIDIA Tesla T4",
+        "datacenter",
+        ("t4", "tesla t4"),
+        16,
+        "16 GB GDDR6 with ECC (marketed GB = 16 GiB; ECC on)",
+        15360,
+        _gib(14.56),
+        f"measured: {_OOM_SRC} 14.56 GiB (Zheng-Chong/CatVTON#133); nvidia-smi 15,360 MiB "
+        "(robbyant-research/MagicQuill#57)",
+        320,
+        None,
+        None,
+        "https://www.nvidia.com/content/dam/en-zz/Solutions/Data-Center/tesla-t4/t4-tensor-core-datasheet-951643.pdf",
+        "Turing: no BF16 (vLLM runs it in fp16; the datasheet gives 65 FP16 tensor TFLOPS) and no FP8.",
+    ),
+    _nvidia(
+        "p100",
+        "NVIDIA Tesla P100 16GB (PCIe)",
+        "datacenter",
+        ("p100", "tesla p100", "p100 16gb"),
+        16,
+        "16 GB HBM2 (marketed GB = 16 GiB)",
+        16384,
+        16 * GIB - DRIVER_RESERVED_MODEL_BYTES,
+        "modelled: no public total found; the 16 GiB label - 700 MiB driver reservation",
+        732,
+        None,
+        None,
+        "https://images.nvidia.com/content/tesla/pdf/nvidia-tesla-p100-PCIe-datasheet.pdf",
+        "Pascal: no tensor cores, no BF16 (18.7 FP16 TFLOPS); vLLM's CUDA kernels need compute capability 7.0, so "
+        "plan it with engine transformers. No public total found: modelled from the 16 GiB label.",
+    ),
+    _nvidia(
+        "v100-16gb",
+        "NVIDIA Tesla V100 16GB",
+        "datacenter",
+        ("v100", "v100 16gb", "tesla v100", "v100-16gb", "v100-sxm2-16gb"),
+        16,
+        "16 GB HBM2 (marketed GB = 16 GiB)",
+        16384,
+        16 * GIB - DRIVER_RESERVED_MODEL_BYTES,
+        "modelled: no public total found; the 16 GiB label - 700 MiB driver reservation",
+        900,
+        None,
+        None,
+        "https://images.nvidia.com/content/technologies/volta/pdf/volta-v100-datasheet-update-us-1165301-r5.pdf",
+        "Volta: no BF16 (125 FP16 tensor TFLOPS SXM2, 112 PCIe), no FP8. No public total found: modelled from the "
+        "16 GiB label.",
+    ),
+    _nvidia(
+        "v100-32gb",
+        "NVIDIA Tesla V100 32GB",
+        "datacenter",
+        ("v100 32gb", "v100-32gb", "v100-sxm2-32gb", "tesla v100 32gb"),
+        32,
+        "32 GB HBM2 (marketed GB = 32 GiB)",
+        32768,
+        _gib(31.73),
+        "measured: vLLM log 'total_gpu_memory (31.73GiB)' on 4 x V100 32GB (vllm-project/vllm#11352); nvidia-smi "
+        "32,768 MiB (Wan-Video/Wan2.1#5)",
+        900,
+        None,
+        None,
+        "https://images.nvidia.com/content/technologies/volta/pdf/volta-v100-datasheet-update-us-1165301-r5.pdf",
+        "Volta: no BF16 (125 FP16 tensor TFLOPS SXM2, 112 PCIe), no FP8.",
+    ),
     _nvidia(
         "a100-40gb",
         "NVIDIA A100 40GB (SXM4)",
@@ -434,6 +669,24 @@ CATALOG: tuple[GPU, ...] = (
         "https://www.amd.com/content/dam/amd/en/documents/instinct-tech-docs/product-briefs/instinct-mi325x-datasheet.pdf",
         "Same compute as the MI300X with more and faster HBM.",
     ),
+    GPU(
+        "mi250",
+        "AMD Instinct MI250 (one GCD)",
+        "AMD",
+        "datacenter",
+        ("mi250", "instinct mi250", "mi250x", "instinct mi250x"),
+        64 * GIB,
+        "64 GB HBM2e per GCD (an MI250 is two GCDs, each its own device; marketed GB = 64 GiB)",
+        67092480 * 1024,
+        67092480 * 1024,
+        "measured: rocminfo pool of 67,092,480 KB per GCD (ROCm/rocm_smi_lib#160)",
+        1638 * GB,
+        181.0,
+        None,
+        "https://www.amd.com/en/products/accelerators/instinct/mi200/mi250.html",
+        "Per GCD (PyTorch and vLLM see each GCD as one GPU): half the card's 3.2 TB/s and 362.1 BF16 TFLOPS. "
+        "CDNA2: no FP8. The MI250X's GCD has the same memory (191.5 BF16 TFLOPS).",
+    ),
     # ---- Apple unified memory --------------------------------------------------------------------
     _apple(
         "m3-max-128gb",
@@ -462,6 +715,17 @@ CATALOG: tuple[GPU, ...] = (
 )
 
 
+#: CUDA compute capability by catalog key (https://developer.nvidia.com/cuda-gpus); kernels such as vLLM's MXFP4
+#: MoE path are chosen by it. AMD and Apple devices have none.
+COMPUTE_CAPABILITY = {
+    "p100": (6, 0), "v100-16gb": (7, 0), "v100-32gb": (7, 0), "t4": (7, 5), "a100-40gb": (8, 0), "a100-80gb": (8, 0),
+    "rtx-3060-12gb": (8, 6), "rtx-3080": (8, 6), "rtx-3090": (8, 6), "a10": (8, 6), "a10g": (8, 6), "a40": (8, 6),
+    "rtx-a5000": (8, 6), "rtx-a6000": (8, 6), "rtx-4060": (8, 9), "rtx-4060-ti-16gb": (8, 9), "rtx-4070": (8, 9),
+    "rtx-4080": (8, 9), "rtx-4090": (8, 9), "rtx-6000-ada": (8, 9), "l4": (8, 9), "l40": (8, 9), "l40s": (8, 9),
+    "h100-sxm": (9, 0), "h100-pcie": (9, 0), "h200": (9, 0), "b200": (10, 0), "rtx-5090": (12, 0),
+}
+
+
 def _normalise(name: str) -> str:
     """Case-insensitive; spaces, hyphens, underscores interchangeable; "nvidia"/"amd"/"geforce" optional."""
     text = re.sub(r"[\s_\-]+", " ", name.strip().lower())
@@ -487,6 +751,13 @@ def get_gpu(name: str) -> GPU:
         keys = ", ".join(g.key for g in CATALOG)
         raise CalculatorError("gpu", f"unknown GPU {name!r}; expected one of: {keys}")
     return found
+
+
+def custom_gpu(total_bytes: int) -> GPU:
+    """A GPU known only by the total memory a CUDA process sees on it (no bandwidth, no throughput)."""
+    gib = total_bytes / GIB
+    return GPU("custom", f"GPU with {gib:.2f} GiB", "unknown", "custom", (), total_bytes,
+               f"{gib:.2f} GiB as given", total_bytes, total_bytes, "given: gpu_memory_gib", None, None, None, "")
 
 
 def list_gpus() -> list[GPU]:

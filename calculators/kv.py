@@ -34,7 +34,15 @@ from dataclasses import dataclass
 from calculators.dtypes import KVDtype, canonical_dtype_name, state_dtype_bytes
 from calculators.dtypes import kv_dtype as lookup_kv_dtype
 from calculators.errors import LIMITS, CalculatorError, boolean, positive_int
-from calculators.spec import FullAttention, Mixer, MLAAttention, ModelSpec, RecurrentMixer, SlidingAttention
+from calculators.spec import (
+    FullAttention,
+    Mixer,
+    MLAAttention,
+    ModelSpec,
+    RecurrentMixer,
+    SlidingAttention,
+    per_rank_kv_heads,
+)
 
 
 @dataclass(frozen=True)
@@ -210,22 +218,6 @@ def kv_cache(
         approximate=spec.approximate,
         notes=spec.notes + _notes(kinds, dtype, mla_decompressed),
     )
-
-
-def per_rank_kv_heads(num_heads: int, num_kv_heads: int, tp: int) -> int:
-    """KV heads one tensor-parallel rank holds: ``max(1, num_kv_heads // tp)`` (vLLM's rule).
-
-    Raises CalculatorError for a ``tp`` vLLM refuses: one that does not divide ``num_heads``, or that
-    neither divides ``num_kv_heads`` nor is a multiple of it.
-    """
-    if num_heads % tp:
-        raise CalculatorError("tp", f"must divide the number of attention heads ({num_heads}); got {tp}")
-    if num_kv_heads % tp and tp % num_kv_heads:
-        raise CalculatorError(
-            "tp",
-            f"must divide the number of KV heads ({num_kv_heads}) or be a multiple of it; got {tp}",
-        )
-    return max(1, num_kv_heads // tp)
 
 
 def cached_tokens(seq_len: int, window: int | None, block_size: int | None) -> int:

@@ -49,10 +49,14 @@ TERMS: list[tuple[re.Pattern, str]] = [
     _text(r"profile run: forward of (?P<tokens>\d+) tokens \((?P<forward>[\d.,]+ GiB)\) "
           r"vs sampler on (?P<rows>\d+) rows \((?P<sampler>[\d.,]+ GiB)\)",
           "記憶體剖析執行：{tokens} 個詞元的前向傳播（{forward}）與處理 {rows} 列的取樣器（{sampler}），取較大者"),
-    _text(r"piecewise CUDA graph buffers, capture sizes up to (?P<size>\d+)",
-          "分段式 CUDA graph 的緩衝區，擷取大小最多 {size}"),
+    _text(r"CUDA graph buffers, capture sizes up to (?P<size>\d+), captured after the KV cache: outside the budget",
+          "CUDA graph 的緩衝區，擷取大小最多 {size}；在 KV 快取之後才擷取，不在預算之內"),
+    _text(r"CUDA graph buffers, capture sizes up to (?P<size>\d+)", "CUDA graph 的緩衝區，擷取大小最多 {size}"),
+    _text(r"(?P<format>\S+) weights, sharded over (?P<tp>\d+) GPU\(s\) as vLLM shards them \(with (?P<extras>.+)\)",
+          "{format} 權重，依 vLLM 的切分方式分散到 {tp} 張 GPU（含{extras}）"),
+    _text(r"all memory outside PyTorch on the device, CUDA context included, as this release counts it",
+          "裝置上 PyTorch 以外的全部記憶體（含 CUDA context），依此版本的算法計入"),
     _text(r"cuBLAS/attention workspaces outside PyTorch", "PyTorch 配置器以外的 cuBLAS 與注意力工作區"),
-    _text(r"NCCL \+ custom all-reduce buffers \(vLLM, measured\)", "NCCL 與自訂 all-reduce 的緩衝區（vLLM 實測值）"),
     _text(r"CUDA context, outside the gpu_memory_utilization budget",
           "CUDA context，不在 gpu_memory_utilization 的預算之內"),
     _text(r"max of the prefill of (?P<batch>\d+) x (?P<seq_len>\d+) tokens \((?P<prefill>[\d.,]+ GiB)\) and "
@@ -88,9 +92,9 @@ TERMS: list[tuple[re.Pattern, str]] = [
     _text(r"LM head input 2sbh \+ bf16 logits 2sbV \+ fp32 upcast 4sbV \+ fp32 log-softmax 4sbV",
           "LM head 的輸入 2sbh + bf16 logits 2sbV + 升為 fp32 的複本 4sbV + fp32 log-softmax 4sbV"),
     _text(r"one decoder layer's activations recomputed", "重新計算的一個解碼器層的激活值"),
-    _text(r"CUDA context \(see calculators\.plan\)", "CUDA context（見 calculators.plan）"),
-    _text(r"cuBLAS \+ cuBLASLt workspaces \(see calculators\.plan\)",
-          "cuBLAS 與 cuBLASLt 的工作區（見 calculators.plan）"),
+    _text(r"CUDA context \(see calculators\.engines\.runtime\)", "CUDA context（見 calculators.engines.runtime）"),
+    _text(r"cuBLAS \+ cuBLASLt workspaces \(see calculators\.engines\.runtime\)",
+          "cuBLAS 與 cuBLASLt 的工作區（見 calculators.engines.runtime）"),
     _text(r"checkpointed layer inputs: 2sbh x (?P<layers>\d+) layers", "梯度檢查點保留的各層輸入：2sbh × {layers} 層"),
     _text(r"saved-for-backward tensors of (?P<layers>\d+) layers: (?P<bytes>[\d,]+) B per token "
           r"\(Korthikanti et al\. 2022 adapted to these shapes\)",
@@ -109,6 +113,16 @@ NOTES: list[tuple[re.Pattern, str]] = [
     _text(r"(?P<gpu>.+) has no FP8 tensor cores: vLLM runs FP8 weights through its weight-only Marlin kernels "
           r"\(same memory, 16-bit compute\)",
           "{gpu} 沒有 FP8 張量核心：vLLM 以僅權重的 Marlin 核心執行 FP8 權重（記憶體用量相同，以 16 位元運算）"),
+    _text(r"vLLM (?P<label>\S+): (?P<vllm_summary>.+)", "vLLM {label} 版的記憶體算法：{vllm_summary}"),
+    _text(r"hybrid model: the recurrent state is counted per sequence beside the attention pages; vLLM's page "
+          r"alignment of the two kinds is not modelled",
+          "混合模型：循環層狀態按序列計入，與注意力分頁分開；vLLM 對兩者分頁大小的對齊未納入模型"),
+    _text(r"seq_len (?P<seq_len>[\d,]+) is beyond the model's max_position_embeddings \((?P<cap>[\d,]+)\): vLLM "
+          r"refuses such a max_model_len unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1, and quality is not assured",
+          "seq_len {seq_len} 超過模型的 max_position_embeddings（{cap}）：除非設定 VLLM_ALLOW_LONG_MAX_MODEL_LEN=1，"
+          "vLLM 不接受這樣的 max_model_len，而且品質沒有保證"),
+    _text(r"weights: (?P<format>\S+), the format the config's quantization_config declares",
+          "權重：{format}，即設定檔的 quantization_config 所宣告的格式"),
     _text(r"tensor-parallel degrees the model cannot be split into were skipped: (?P<skipped>.+)",
           "已略過模型無法切分的張量平行度：{skipped}"),
     _text(r"no catalogued GPU set of up to (?P<count>\d+) GPUs fits; try a smaller weight format or KV dtype",
@@ -193,6 +207,27 @@ ERRORS: list[tuple[re.Pattern, str]] = [
     _error(r"ambiguous option: (?P<option>\S+) could match (?P<matches>.+)",
            "選項 {option} 不明確，可能是 {matches}"),
     _error(r"--help prints text; run it without run_json", "--help 只會印出說明文字；請勿透過 run_json 執行"),
+    # deployment.py and engines/
+    _error(r"expected a vLLM version such as 0\.10\.1 or 0\.33; got (?P<value>.+)",
+           "應為 vLLM 的版本號，例如 0.10.1 或 0.33，但收到 {value}"),
+    _error(r"this calculator models vLLM (?P<low>\S+) to (?P<high>\S+); got (?P<value>.+?) \(0\.34 sizes the KV cache "
+           r"from measured free memory, the extensible KV cache, which is not modelled\)",
+           "此計算器涵蓋 vLLM {low} 到 {high}，但收到 {value}（0.34 起改依實測的可用記憶體決定 KV 快取大小，"
+           "即可擴充 KV 快取，未納入模型）"),
+    _error(r"this calculator models vLLM (?P<low>\S+) to (?P<high>\S+); got (?P<value>.+)",
+           "此計算器涵蓋 vLLM {low} 到 {high}，但收到 {value}"),
+    _error(r"vLLM (?P<label>\S+) does not load bitsandbytes checkpoints \(removed in 0\.28\.0\); choose "
+           r"--vllm-version 0\.27 or earlier, or another format",
+           "vLLM {label} 不再載入 bitsandbytes 檢查點（0.28.0 已移除）；請選擇 --vllm-version 0.27 或更早的版本，"
+           "或改用其他格式"),
+    _error(r"expected a number of GiB in \(0, (?P<high>\d+)\], got (?P<value>.+)",
+           "應為 (0, {high}] 之間的 GiB 數，但收到 {value}"),
+    _error(r"name a GPU \(e\.g\. H100, 'RTX 4090'\) or give its memory with gpu_memory_gib",
+           "請指定一款 GPU（例如 H100、'RTX 4090'），或以 gpu_memory_gib 給出它的記憶體"),
+    _error(r"(?P<kv>\d+) KV heads \(layer (?P<layer>\d+)\) must divide the (?P<heads>\d+) attention heads",
+           "{kv} 個 KV 頭（第 {layer} 層）必須能整除 {heads} 個注意力頭"),
+    _error(r"(?P<top_k>\d+) experts per token is more than the (?P<experts>\d+) experts",
+           "每個詞元使用 {top_k} 個專家，多於總共的 {experts} 個專家"),
     # errors.py validators
     _error(r"expected a positive integer, got (?P<value>.+)", "應為正整數，但收到 {value}"),
     _error(r"expected an integer from (?P<low>-?[\d,]+) to (?P<high>-?[\d,]+), got (?P<value>.+)",
@@ -363,7 +398,49 @@ def _from(table: list[tuple[re.Pattern, str]]):
     return lambda text: _translate(text, table)
 
 
+#: The fragments of calculators.engines.vllm_releases summaries ("; "-separated).
+_VLLM_FRAGMENTS = {
+    "V0": "V0 引擎",
+    "V1": "V1 引擎",
+    "KV budget = total x utilization - (free memory at start - free memory after the profile run), NCCL included":
+        "KV 預算 = 總記憶體 × 使用率 −（啟動時的可用記憶體 − 剖析執行後的可用記憶體），含 NCCL",
+    "KV budget = total x utilization - torch peak (weights included) - every non-torch byte on the device (CUDA "
+    "context and NCCL included)":
+        "KV 預算 = 總記憶體 × 使用率 − PyTorch 峰值（含權重）− 裝置上所有 PyTorch 以外的記憶體"
+        "（含 CUDA context 與 NCCL）",
+    "KV budget = total x utilization - weights - activation peak - non-torch increase (NCCL included, set up after "
+    "the baseline)":
+        "KV 預算 = 總記憶體 × 使用率 − 權重 − 激活值峰值 − PyTorch 以外記憶體的增量（含在基準之後建立的 NCCL）",
+    "KV budget = total x utilization - weights - activation peak - non-torch increase since a start-up snapshot "
+    "taken before NCCL is set up":
+        "KV 預算 = 總記憶體 × 使用率 − 權重 − 激活值峰值 − 自啟動快照以來 PyTorch 以外記憶體的增量"
+        "（快照在建立 NCCL 之前）",
+    "KV budget = total x utilization - weights - activation peak - non-torch increase since a snapshot taken "
+    "after NCCL is set up":
+        "KV 預算 = 總記憶體 × 使用率 − 權重 − 激活值峰值 − 自快照以來 PyTorch 以外記憶體的增量（快照在建立 NCCL 之後）",
+    "KV budget = total x utilization - weights - activation peak - non-torch increase - estimated CUDA graph memory":
+        "KV 預算 = 總記憶體 × 使用率 − 權重 − 激活值峰值 − PyTorch 以外記憶體的增量 − 估計的 CUDA graph 記憶體",
+    "CUDA graphs captured after the KV cache is allocated, outside the budget":
+        "CUDA graph 在配置 KV 快取之後才擷取，不在預算之內",
+    "CUDA graphs captured after the KV cache is allocated, outside the budget (0.18-0.19 estimate them only with "
+    "VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=1)":
+        "CUDA graph 在配置 KV 快取之後才擷取，不在預算之內（0.18–0.19 只在設定 "
+        "VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=1 時估計）",
+    "the sampler sorts the vocabulary": "取樣器會對整個詞彙表排序",
+    "default utilization 0.92": "預設使用率 0.92",
+}
+
+
+def _vllm_summary(text: str) -> str:
+    return "；".join(_VLLM_FRAGMENTS.get(part, part) for part in text.split("; "))
+
+
+_EXTRAS = {"vocabulary padded to a multiple of 64": "補齊到 64 倍數的詞彙表",
+           "rotary cos/sin tables": "旋轉位置編碼的 cos/sin 表"}
+
 _GROUP_FILTERS = {
+    "vllm_summary": _vllm_summary,
+    "extras": lambda text: "與".join(_EXTRAS.get(part, part) for part in text.split(" and ")),
     "skipped": _skipped,
     "kv_description": _from(KV_DESCRIPTIONS),
     "json_message": lambda text: _JSON_MESSAGES.get(text, text),

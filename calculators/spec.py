@@ -20,9 +20,12 @@ import json
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from math import prod
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from calculators.errors import CalculatorError
+
+if TYPE_CHECKING:
+    from calculators.dtypes import KVDtype
 
 COMPONENTS = (
     "embeddings",
@@ -83,6 +86,16 @@ class FullAttention:
     head_dim: int
     v_head_dim: int
 
+    def rank_bytes_per_token(self, dtype: KVDtype, tp: int) -> int:
+        """Cache bytes one token takes in this layer on one tensor-parallel rank (its share of the KV heads)."""
+        heads = per_rank_kv_heads(self.num_heads, self.num_kv_heads, tp)
+        return heads * (dtype.vector_bytes(self.head_dim) + dtype.vector_bytes(self.v_head_dim))
+
+    def vllm_request_tokens(self, max_model_len: int, max_num_batched_tokens: int, block_size: int) -> int:
+        """Token slots vLLM V1 reserves for one request of ``max_model_len`` tokens in this layer
+        (``FullAttentionSpec.max_memory_usage_bytes`` in ``vllm/v1/kv_cache_interface.py``)."""
+        return -(-max_model_len // block_size) * block_size
+
 
 @dataclass(frozen=True)
 class SlidingAttention:
@@ -98,6 +111,17 @@ class SlidingAttention:
     v_head_dim: int
     window: int
 
+    def rank_bytes_per_token(self, dtype: KVDtype, tp: int) -> int:
+        """Cache bytes one token takes in this layer on one tensor-parallel rank (its share of the KV heads)."""
+        heads = per_rank_kv_heads(self.num_heads, self.num_kv_heads, tp)
+        return heads * (dtype.vector_bytes(self.head_dim) + dtype.vector_bytes(self.v_head_dim))
+
+    def vllm_request_tokens(self, max_model_len: int, max_num_batched_tokens: int, block_size: int) -> int:
+        """Token slots vLLM V1 reserves for one request in this layer: the window minus one plus one scheduler
+        step's tokens, plus one block (``SlidingWindowSpec.max_memory_usage_bytes``)."""
+        tokens = min(self.window - 1 + max_num_batched_tokens, max_model_len)
+        return (-(-tokens // block_size) + 1) * block_size
+
 
 @dataclass(frozen=True)
 class MLAAttention:
@@ -110,6 +134,14 @@ class MLAAttention:
     qk_rope_head_dim: int
     qk_nope_head_dim: int
     v_head_dim: int
+
+    def rank_bytes_per_token(self, dtype: KVDtype, tp: int) -> int:
+        """Cache bytes of one token's latent in this layer: the same on every rank (the latent is replicated)."""
+        return dtype.vector_bytes(self.kv_lora_rank + self.qk_rope_head_dim)
+
+    def vllm_request_tokens(self, max_model_len: int, max_num_batched_tokens: int, block_size: int) -> int:
+        """Token slots vLLM V1 reserves for one request of ``max_model_len`` tokens (``MLAAttentionSpec``)."""
+        return -(-max_model_len // block_size) * block_size
 
 
 @dataclass(frozen=True)
@@ -132,6 +164,32 @@ class RecurrentMixer:
 
 
 Mixer = FullAttention | SlidingAttention | MLAAttention | RecurrentMixer
+AttentionMixer = FullAttention | SlidingAttention | MLAAttention
+
+
+def per_rank_kv_heads(num_heads: int, num_kv_heads: int, tp: int) -> int:
+    """KV heads one tensor-parallel rank holds: ``max(1, num_kv_heads // tp)`` (vLLM's rule).
+
+    Raises CalculatorError for a ``tp`` vLLM refuses: one that does not divide ``num_heads``, or that
+    neither divides ``num_kv_heads`` nor is a multiple of it.
+    """
+    if num_heads % tp:
+        raise CalculatorError("tp", f"must divide the number of attention heads ({num_heads}); got {tp}")
+    if num_kv_heads % tp and tp % num_kv_heads:
+        raise CalculatorError(
+            "tp",
+            f"must divide the number of KV heads ({num_kv_heads}) or be a multiple of it; got {tp}",
+        )
+    return max(1, num_kv_heads // tp)
+
+
+@dataclass(frozen=True)
+class RotaryCache:
+    """The cos/sin table a rotary embedding precomputes: ``positions`` rows of ``rotary_dim`` values
+    (``rotary_dim / 2`` cosines and as many sines), one table per distinct rope configuration."""
+
+    positions: int
+    rotary_dim: int
 
 
 @dataclass(frozen=True)
@@ -154,6 +212,8 @@ class ModelSpec:
     approximate: bool
     notes: tuple[str, ...]
     buffers: tuple[TensorGroup, ...] = ()
+    rotary_caches: tuple[RotaryCache, ...] = ()
+    checkpoint_format: str | None = None  # the weight format a config's quantization_config names
 
     @property
     def total_params(self) -> int:

@@ -71,8 +71,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .engines.activations import OUTPUT_PROJECTIONS
+from .engines.runtime import CUDA_CONTEXT_BYTES, GEMM_WORKSPACE_BYTES
 from .errors import LIMITS, CalculatorError, boolean, choice, positive_int
-from .plan import _OUTPUT_PROJECTIONS, CUDA_CONTEXT_BYTES, GEMM_WORKSPACE_BYTES
 from .spec import FullAttention, MLAAttention, SlidingAttention
 from .weights import is_quantized_by, parse_format, weight_memory
 
@@ -200,8 +201,9 @@ def training_memory(
     )
     if gradient_checkpointing:
         terms["recompute_one_layer"] = _term(act["one_layer"], "one decoder layer's activations recomputed")
-    terms["cuda_context"] = _term(CUDA_CONTEXT_BYTES, "CUDA context (see calculators.plan)")
-    terms["gemm_workspace"] = _term(GEMM_WORKSPACE_BYTES, "cuBLAS + cuBLASLt workspaces (see calculators.plan)")
+    terms["cuda_context"] = _term(CUDA_CONTEXT_BYTES, "CUDA context (see calculators.engines.runtime)")
+    terms["gemm_workspace"] = _term(GEMM_WORKSPACE_BYTES,
+                                    "cuBLAS + cuBLASLt workspaces (see calculators.engines.runtime)")
 
     static = sum(
         terms[k]["bytes"]
@@ -293,11 +295,11 @@ def _activations(spec, s: int, b: int, checkpointing: bool, attention: str, adap
     for g in spec.tensors:
         if g.role != "linear" or g.component in ("lm_head", "embeddings", "other"):
             continue
-        output_projection = g.component == "attention" and g.name.rsplit(".", 1)[-1] in _OUTPUT_PROJECTIONS
+        output_projection = g.component == "attention" and g.name.rsplit(".", 1)[-1] in OUTPUT_PROJECTIONS
         key = (g.component, "output" if output_projection else g.shape[-1])
         clusters[key] = max(clusters.get(key, 0), g.active_count)
     widths = {key: g.shape[-1] for g in spec.tensors if g.role == "linear"
-              for key in [(g.component, "output")] if g.name.rsplit(".", 1)[-1] in _OUTPUT_PROJECTIONS}
+              for key in [(g.component, "output")] if g.name.rsplit(".", 1)[-1] in OUTPUT_PROJECTIONS}
     for key, active in clusters.items():
         width = widths.get(key, 0) if key[1] == "output" else key[1]
         per_token += ACT_BYTES * width * active

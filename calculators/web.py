@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from .chart import memory_chart_svg
-from .cli import _parser, _spec, run_json
+from .cli import _parser, _spec, plan_arguments, run_json
 from .configs import parse_config_json
 from .errors import CalculatorError
 from .report import render_html, render_markdown, translator
@@ -60,11 +60,4 @@ def page_result_json(argv_json: str, lang: str = "en", config_text: str | None =
 
 def _chart(argv: list[str], lang: str) -> str:
     args = _parser().parse_args(argv)
-    return memory_chart_svg(
-        _spec(args),
-        labels=CHART_LABELS[lang],
-        weights=args.weights, batch=args.batch, kv_dtype=args.kv_dtype, gpu=args.gpu, count=args.count,
-        engine=args.engine, gpu_memory_utilization=args.gpu_memory_utilization,
-        max_num_batched_tokens=args.max_num_batched_tokens, max_num_seqs=args.max_num_seqs,
-        block_size=args.block_size, cuda_graphs=not args.enforce_eager,
-    )
+    return memory_chart_svg(_spec(args), labels=CHART_LABELS[lang], **plan_arguments(args))

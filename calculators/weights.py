@@ -43,6 +43,11 @@ The compressed-tensors layouts below were checked by compressing ``nn.Linear`` l
     loaded with ``BitsAndBytesConfig(load_in_4bit=True)``: ``Params4bit`` uint8 ``(numel/2, 1)``, absmax
     ``numel/64``, code ``(16,)``; with double quant absmax uint8, nested absmax ``blocks/256``, nested code
     ``(256,)``, offset).
+``mxfp4``
+    OCP MX FP4 as gpt-oss checkpoints store their routed experts (``quant_method: mxfp4``): 4-bit e2m1 values
+    packed two per byte, ``(out, in/2)`` uint8 "blocks", plus one uint8 e8m0 scale per 32 inputs,
+    ``(out, in/32)``: 4.25 bits per weight. Only the routed experts are MXFP4; the checkpoint's
+    ``modules_to_not_convert`` keeps attention, the router, the embeddings and the LM head in bf16.
 ``bpw:<x>``
     ``x`` bits per weight averaged over every parameter, the figure llama.cpp prints as "BPW" for a GGUF file
     (EXL2 names its files by the same average over the decoder's linear layers). Nothing is kept apart: the
@@ -91,6 +96,7 @@ KEPT_REASONS = {
     "other": "outside the decoder's linear layers: not targeted by the recipe",
     "non_linear": "not a linear weight: kept in 16-bit",
     "buffers": "buffer (not a parameter), counted in fp32",
+    "mxfp4_not_experts": "MXFP4 covers the routed experts only (gpt-oss modules_to_not_convert)",
 }
 
 
@@ -114,7 +120,7 @@ def parse_format(fmt: object, field_name: str = "weights") -> WeightFormat:
         return fmt
     accepted = (
         "fp32, bf16, fp16, fp8, fp8-block, int8, gptq-int{2,3,4,8}[-g<group>][-asym], awq-int4[-g<group>], "
-        "nf4, nf4-dq, bpw:<bits>"
+        "nf4, nf4-dq, mxfp4, bpw:<bits>"
     )
     if not isinstance(fmt, str):
         raise CalculatorError(field_name, f"expected one of {accepted}; got {fmt!r}")
@@ -135,6 +141,9 @@ def parse_format(fmt: object, field_name: str = "weights") -> WeightFormat:
     if text == "int8":
         return WeightFormat("int8", "int8", 8.0,
                             description="int8 weights + one 16-bit scale per output channel (W8A8)")
+    if text == "mxfp4":
+        return WeightFormat("mxfp4", "mxfp4", 4.25, group_size=32,
+                            description="MXFP4 routed experts: e2m1 packed two per byte + one e8m0 scale per 32")
     if text in ("nf4", "nf4-dq"):
         dq = text == "nf4-dq"
         desc = "bitsandbytes NF4, blocks of 64, " + (
@@ -327,6 +336,8 @@ def is_quantized_by(group, wf: WeightFormat, loader: str = "transformers") -> tu
         return False, KEPT_REASONS["non_linear"]
     if group.component in ("lm_head", "embeddings", "router", "other"):
         return False, KEPT_REASONS[group.component]
+    if wf.kind == "mxfp4" and group.component != "experts":
+        return False, KEPT_REASONS["mxfp4_not_experts"]
     if group.component == "experts" and wf.kind == "nf4" and loader == "transformers":
         return False, KEPT_REASONS["experts_bnb"]
     if group.component in _QUANTIZED_COMPONENTS:
@@ -356,6 +367,8 @@ def linear_bytes(out_features: int, in_features: int, wf: WeightFormat, hp_bytes
         return packed + scales + zeros + shape_tensor, (
             f"int32 packed (out, ceil(in*{bits}/32)) + {hp} scales (out, ceil(in/{g})){zp_text} + int64 shape (2,)"
         )
+    if wf.kind == "mxfp4":
+        return out * _ceil(inp, 2) + out * _ceil(inp, 32), "e2m1 packed (out, in/2) + e8m0 scales (out, in/32)"
     if wf.kind == "nf4":
         return _nf4_bytes(numel, wf.double_quant), (
             "4-bit packed + " + ("8-bit absmax per 64 + fp32 per 256 blocks" if wf.double_quant else

@@ -17,8 +17,10 @@ from calculators.families.generic import read_generic
 from calculators.families.gpt_oss import read_gpt_oss
 from calculators.families.jamba import read_jamba
 from calculators.families.llama import read_llama, read_mistral, read_mixtral, read_olmo2, read_phi3
+from calculators.families.quantization import checkpoint_format
 from calculators.families.qwen import read_qwen2, read_qwen2_moe, read_qwen3, read_qwen3_moe, read_qwen3_next
 from calculators.families.reader import ConfigReader
+from calculators.families.rotary import rotary_caches
 from calculators.spec import ModelSpec
 
 READERS: dict[str, Callable[[ConfigReader], ModelSpec]] = {
@@ -63,7 +65,7 @@ def read_model(config: dict) -> ModelSpec:
         r = ConfigReader(config, "config", model_type or "(none)")
         if model_type is None:
             r.note("config.model_type missing")
-        return reader(r)
+        return _with_runtime_facts(reader(r), config, config)
 
     if not isinstance(text, dict):
         raise CalculatorError("config.text_config", f"expected a JSON object, got {describe(text)}")
@@ -76,4 +78,9 @@ def read_model(config: dict) -> ModelSpec:
         "text_config; the vision tower and multimodal projector are not counted"
     )
     spec = READERS.get(text_type, read_generic)(r)
-    return replace(spec, model_type=model_type or text_type)
+    return _with_runtime_facts(replace(spec, model_type=model_type or text_type), text, config)
+
+
+def _with_runtime_facts(spec: ModelSpec, text_config: dict, config: dict) -> ModelSpec:
+    """Add what an engine builds beside the parameters: rotary tables, and the checkpoint's own format."""
+    return replace(spec, rotary_caches=rotary_caches(text_config, spec), checkpoint_format=checkpoint_format(config))

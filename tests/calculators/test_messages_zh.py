@@ -53,6 +53,7 @@ def _grid() -> list[list[str]]:
             ["kv", model, "--seq-len", "4096", "--kv-dtype", "int8"],
             ["weights", model, "--weights", "gptq-int4"],
             ["plan", model, "--weights", "awq-int4", "--seq-len", "4096", "--gpu", "H100"],
+            ["plan", model, "--seq-len", "4096", "--gpu", "L40S", "--vllm-version", "0.8.5"],
             ["plan", model, "--weights", "nf4", "--seq-len", "4096", "--gpu", "H100", "--count", "2",
              "--engine", "transformers"],
             ["train", model, "--method", "qlora", "--gradient-checkpointing"],
@@ -61,10 +62,13 @@ def _grid() -> list[list[str]]:
         for engine in ("vllm", "transformers"):
             for count in ("1", "2", "8"):
                 for weights in ("bf16", "fp8", "gptq-int4", "awq-int4", "nf4"):
+                    version = ["--vllm-version", "0.27"] if weights == "nf4" and engine == "vllm" else []
                     argvs.append(["plan", model, "--weights", weights, "--seq-len", "8192", "--batch", "2",
-                                  "--gpu", "H100", "--count", count, "--engine", engine])
+                                  "--gpu", "H100", "--count", count, "--engine", engine, *version])
         for kv_dtype in ("bf16", "fp8", "fp8_e5m2", "fp8_per_token_head", "int8", "int4", "nvfp4"):
             argvs.append(["kv", model, "--seq-len", "8192", "--kv-dtype", kv_dtype])
+        for version in ("0.5", "0.6.4", "0.7", "0.8.0", "0.8.4", "0.9.0", "0.10", "0.11.0", "0.17", "0.20", "0.25"):
+            argvs.append(["plan", model, "--seq-len", "300000", "--gpu", "A100-80GB", "--vllm-version", version])
         argvs += [
             ["kv", model, "--seq-len", "8192", "--block-size", "16", "--tp", "2", "--mla-decompressed"],
             ["plan", model, "--weights", "fp8", "--seq-len", "8192", "--gpu", "A100-80GB", "--kv-dtype", "int8",
@@ -167,6 +171,8 @@ def test_zh_pages_show_translated_descriptions_and_notes():
 # (b) errors: the zh-TW page says the same thing in Chinese, after the same "FIELD: " prefix
 
 PLAN = ["plan", L, "--seq-len", "4096", "--gpu", "H100"]
+GENERIC = {"model_type": "mystery", "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
+           "intermediate_size": 128, "vocab_size": 100}
 KV = ["kv", L, "--seq-len", "4096"]
 QWEN_NEXT_12 = _config("Qwen/Qwen3-Next-80B-A3B-Instruct", linear_num_value_heads=12, linear_num_key_heads=6)
 
@@ -219,6 +225,14 @@ PAGE_ERRORS: list[tuple[list[str], str | None]] = [
     (["plan", L, "--seq-len", "4096", "--gpu", "M4 Max"], None),
     (["plan", L, "--seq-len", "4096", "--gpu", "M4 Max", "--engine", "transformers", "--count", "2"], None),
     (["recommend", L, "--seq-len", "4096", "--gpu-memory-utilization", "2"], None),
+    ([*PLAN, "--vllm-version", "latest"], None),
+    ([*PLAN, "--vllm-version", "0.3"], None),
+    ([*PLAN, "--vllm-version", "0.34"], None),
+    ([*PLAN, "--weights", "nf4"], None),
+    ([*PLAN, "--gpu-memory-gib", "0"], None),
+    (["plan", L, "--seq-len", "4096"], None),
+    ([*PLAN, "--engine", "transformers", "--vllm-version", "0.10"], None),
+    ([*PLAN, "--entrypoint", "python"], None),
     # training
     (["train", L, "--method", "lora", "--lora-targets", "foo_proj"], None),
     (["train", L, "--method", "lora", "--lora-targets", ","], None),
@@ -259,6 +273,9 @@ PAGE_ERRORS: list[tuple[list[str], str | None]] = [
     (["params", "config.json"], _config("Qwen/Qwen3-30B-A3B", mlp_only_layers="0")),
     (["params", "config.json"], _config("Qwen/Qwen3-30B-A3B", mlp_only_layers=[-1])),
     (["params", "config.json"], _config("mistralai/Mixtral-8x7B-v0.1", num_experts_per_tok=9)),
+    (["plan", "config.json", "--seq-len", "64", "--gpu", "H100"], json.dumps(GENERIC | {"num_key_value_heads": 3})),
+    (["plan", "config.json", "--seq-len", "64", "--gpu", "H100"],
+     json.dumps(GENERIC | {"num_local_experts": 4, "num_experts_per_tok": 9})),
     (["params", "config.json"], _config("ai21labs/Jamba-v0.1", attn_layer_offset=9)),
     (["params", "config.json"], _config("ai21labs/Jamba-v0.1", mamba_dt_rank="big")),
     (["params", "config.json"], _config("openai-community/gpt2", n_head=7)),

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from calculators.configs import load_spec
+from calculators.engines.runtime import CUDA_CONTEXT_BYTES, GEMM_WORKSPACE_BYTES
+from calculators.engines.vllm import (
+    FLASHINFER_SAMPLER_BYTES_PER_LOGIT,
+    NON_TORCH_BYTES,
+    SORTING_SAMPLER_BYTES_PER_LOGIT,
+)
 from calculators.errors import CalculatorError
 from calculators.gpus import CATALOG, GB, GIB, MIB, get_gpu
 from calculators.kv import kv_cache
-from calculators.plan import (
-    CUDA_CONTEXT_BYTES,
-    GEMM_WORKSPACE_BYTES,
-    VLLM_NCCL_BYTES,
-    VLLM_NON_TORCH_BYTES,
-    check_tensor_parallel,
-    memory_plan,
-    recommend,
-)
+from calculators.plan import check_tensor_parallel, memory_plan, recommend
 from calculators.spec import FullAttention, ModelSpec, TensorGroup
 from calculators.weights import weight_memory
 
@@ -112,6 +112,8 @@ def test_kv_heads_replicate_when_tp_exceeds_them():
     plan = memory_plan(spec, seq_len=1024, gpu="H100", count=4, inverse=False)
     wm = weight_memory(spec, "bf16")
     rows = {r.name: r.bytes for r in wm.rows}
+    padded_vocab = {"embed_tokens": 1024 * 512 * 2, "lm_head": 1024 * 512 * 2}  # 1000 rows padded to 1024
+    rows.update(padded_vocab)
     sharded = sum(-(-b // 4) for name, b in rows.items() if name not in ("k_proj", "v_proj", "norm"))
     replicated_kv = (rows["k_proj"] + rows["v_proj"]) // 2  # one of the two KV heads per rank
     assert plan.breakdown["weights"] == sharded + replicated_kv + rows["norm"]
@@ -123,10 +125,23 @@ def test_weights_split_over_tp_and_overhead_is_paid_on_every_gpu():
     spec = llama8b()
     one = memory_plan(spec, seq_len=4096, gpu="H100", count=1, inverse=False)
     two = memory_plan(spec, seq_len=4096, gpu="H100", count=2, inverse=False)
-    assert abs(two.breakdown["weights"] - one.breakdown["weights"] / 2) < 2 * 4096 * 33 * 2  # norms replicate
-    assert two.breakdown["nccl"] == VLLM_NCCL_BYTES and "nccl" not in one.breakdown
-    assert two.breakdown["non_torch"] == one.breakdown["non_torch"] == VLLM_NON_TORCH_BYTES
-    assert two.breakdown["cuda_context"] == CUDA_CONTEXT_BYTES
+    rotary = 131072 * 128 * 2  # replicated on every GPU
+    norms = 4096 * 65 * 2
+    assert two.breakdown["weights"] == pytest.approx((one.breakdown["weights"] - rotary - norms) / 2 + rotary + norms,
+                                                     abs=2)
+    assert two.breakdown["non_torch"] == one.breakdown["non_torch"] == NON_TORCH_BYTES
+    assert two.breakdown["cuda_context"] == CUDA_CONTEXT_BYTES and "nccl" not in two.breakdown
+
+
+def test_vllm_weights_are_what_vllm_logs_with_rotary_tables_and_padded_vocabulary():
+    # Llama-3.1-8B: 8,030,261,248 bf16 parameters + the cos/sin table of 131,072 x 128 in bf16 = 14.9888 GiB,
+    # the figure vLLM logs ("Loading model weights took 14.9888 GB", vllm-project/vllm#10517)
+    plan = memory_plan(llama8b(), seq_len=4096, gpu="H100", inverse=False)
+    assert plan.breakdown["weights"] == 8_030_261_248 * 2 + 131072 * 128 * 2
+    assert round(plan.breakdown["weights"] / GIB, 4) == 14.9888
+    assert plan.settings["rotary_cache_bytes"] == 131072 * 128 * 2 and plan.settings["vocab_padding_bytes"] == 0
+    tf = memory_plan(llama8b(), seq_len=4096, gpu="H100", engine="transformers", inverse=False)
+    assert tf.breakdown["weights"] == 8_030_261_248 * 2
 
 
 # ---- vLLM terms ---------------------------------------------------------------------------------------
@@ -136,16 +151,20 @@ def test_vllm_budget_is_utilization_times_cuda_total_and_context_sits_outside_it
     spec = llama8b()
     plan = memory_plan(spec, seq_len=8192, batch=8, gpu="H100", count=1)
     h100 = get_gpu("H100")
-    assert plan.gpu_memory_utilization == 0.9
-    assert plan.gpu_usable_bytes == int(0.9 * h100.usable_bytes)
-    assert plan.terms["cuda_context"]["in_budget"] is False
-    inside = sum(t["bytes"] for t in plan.terms.values() if t["in_budget"])
+    assert plan.vllm_version == "0.28-0.33" and plan.gpu_memory_utilization == 0.92  # the recipes' vLLM 0.33
+    assert plan.gpu_usable_bytes == int(0.92 * h100.usable_bytes)
+    assert plan.terms["cuda_context"].in_budget is False
+    assert plan.terms["cuda_graphs"].in_budget is True  # estimated in the profile from 0.20
+    inside = sum(t.bytes for t in plan.terms.values() if t.in_budget)
     assert plan.per_gpu_bytes == inside
     assert plan.headroom_bytes == plan.gpu_usable_bytes - inside
     assert plan.fits is (inside <= plan.gpu_usable_bytes)
+    assert plan.available_kv_cache_bytes == plan.gpu_usable_bytes - inside + plan.breakdown["kv_cache"]
     assert memory_plan(spec, seq_len=8192, gpu="H100", gpu_memory_utilization=0.5).gpu_usable_bytes == int(
         0.5 * h100.usable_bytes
     )
+    old = memory_plan(spec, seq_len=8192, gpu="H100", vllm_version="0.10.1", inverse=False)
+    assert old.gpu_memory_utilization == 0.9 and old.terms["cuda_graphs"].in_budget is False
 
 
 def test_vllm_activation_peak_by_hand_for_llama_8b_on_h100():
@@ -153,12 +172,18 @@ def test_vllm_activation_peak_by_hand_for_llama_8b_on_h100():
     plan = memory_plan(llama8b(), seq_len=4096, gpu="H100", inverse=False)
     t, h, inter, vocab = 8192, 4096, 14336, 128256
     forward = 2 * (2 * t * h) + 2 * t * (2 * inter + inter + h)  # residual+hidden; gate_up, act, down
-    sampler = 2 * t * h + 1024 * vocab * (2 + 4 + 4)
+    sampler = 2 * t * h + 1024 * vocab * FLASHINFER_SAMPLER_BYTES_PER_LOGIT
     assert plan.breakdown["activation_peak"] == max(forward, sampler) == sampler
     assert plan.settings["max_num_batched_tokens"] == 8192 and plan.settings["max_num_seqs"] == 1024
+    # 0.11.1-0.20 sort the vocabulary in the sampler
+    sorting = memory_plan(llama8b(), seq_len=4096, gpu="H100", vllm_version="0.17", inverse=False)
+    assert sorting.breakdown["activation_peak"] == 2 * t * h + 1024 * vocab * SORTING_SAMPLER_BYTES_PER_LOGIT
     # smaller GPUs and A100s take vLLM's 2048 / 256 defaults
     a100 = memory_plan(llama8b(), seq_len=4096, gpu="A100-80GB", inverse=False)
     assert a100.settings["max_num_batched_tokens"] == 2048 and a100.settings["max_num_seqs"] == 256
+    # V0 without chunked prefill profiles max(max_model_len, 2048) tokens
+    v0 = memory_plan(llama8b(), seq_len=20000, gpu="RTX 3090", vllm_version="0.6.4", inverse=False)
+    assert v0.settings["max_num_batched_tokens"] == 20000 and v0.settings["chunked_prefill"] is False
 
 
 def test_cuda_graph_buffers_and_enforce_eager():
@@ -175,6 +200,54 @@ def test_vllm_pages_the_kv_cache_in_blocks_of_16():
     assert plan.breakdown["kv_cache"] == kv_cache(spec, seq_len=1008, block_size=16).per_gpu_kv_cache_bytes
 
 
+def test_vllm_prints_blocks_tokens_and_concurrency():
+    spec = tiny_spec()  # 2 layers x 2 KV heads x 128 x 2 (K and V) x 2 bytes = 2,048 bytes per token
+    plan = memory_plan(spec, seq_len=1000, gpu="L4", inverse=False)
+    blocks = plan.available_kv_cache_bytes // (16 * 2048)
+    assert plan.kv_cache_blocks == blocks
+    assert plan.kv_cache_tokens == int(blocks / 63 * 1000)  # 0.24+: max_concurrency x max_model_len
+    assert plan.max_concurrency == round(blocks / 63, 2)  # a request of 1,000 tokens takes 63 blocks
+    old = memory_plan(spec, seq_len=1000, gpu="L4", vllm_version="0.10", inverse=False)
+    assert old.kv_cache_tokens == old.kv_cache_blocks * 16
+
+
+def test_vllm_refuses_a_max_model_len_whose_one_request_does_not_fit():
+    spec = llama8b()
+    v1 = memory_plan(spec, seq_len=131072, gpu="RTX 4090", weights="gptq-int4", inverse=False)
+    assert not v1.fits and v1.refusal.startswith("To serve at least one request with the models's max seq len "
+                                                 "(131072), (16.00 GiB KV cache is needed")
+    assert "estimated maximum model length is" in v1.refusal
+    v0 = memory_plan(spec, seq_len=131072, gpu="RTX 4090", weights="gptq-int4", vllm_version="0.7", inverse=False)
+    assert v0.refusal.startswith("The model's max seq len (131072) is larger than the maximum number of tokens")
+    none = memory_plan(spec, seq_len=4096, gpu="RTX 4060", inverse=False)  # 15 GiB of weights on 7.75 GiB
+    assert none.refusal.startswith("No available memory for the cache blocks")
+    assert memory_plan(spec, seq_len=4096, gpu="RTX 4090", weights="gptq-int4", inverse=False).refusal is None
+
+
+def test_any_gpu_by_its_memory():
+    spec = llama8b()
+    custom = memory_plan(spec, seq_len=8192, gpu_memory_gib=47.5, inverse=False)
+    assert custom.gpu == "custom" and custom.gpu_total_bytes == round(47.5 * GIB)
+    assert custom.decode_tokens_per_s_bound is None  # no bandwidth is known
+    given = memory_plan(spec, seq_len=8192, gpu="L40S", gpu_memory_gib=44.5, inverse=False)
+    assert given.gpu == "l40s" and given.gpu_total_bytes == round(44.5 * GIB) and given.decode_tokens_per_s_bound
+    for bad in (0, -1, 5000, "48", True):
+        with pytest.raises(CalculatorError, match="^gpu_memory_gib:"):
+            memory_plan(spec, seq_len=8192, gpu_memory_gib=bad)
+    with pytest.raises(CalculatorError, match="^gpu: name a GPU"):
+        memory_plan(spec, seq_len=8192)
+
+
+def test_the_checkpoints_own_format_is_the_default():
+    oss = memory_plan(load_spec("openai/gpt-oss-120b"), seq_len=16384, gpu="H100", inverse=False)
+    assert oss.weights_format == "mxfp4" and oss.weights_format_source == "checkpoint"
+    assert oss.breakdown["weights"] < 64 * GIB  # MXFP4 experts: 60-odd GiB, not bf16's 217 GiB
+    assert memory_plan(llama8b(), seq_len=1024, gpu="H100", inverse=False).weights_format_source == "default"
+    given = memory_plan(load_spec("openai/gpt-oss-120b"), weights="bf16", seq_len=1024, gpu="H200", count=4,
+                        inverse=False)
+    assert given.weights_format == "bf16" and given.weights_format_source == "given"
+
+
 # ---- transformers terms -------------------------------------------------------------------------------
 
 
@@ -189,7 +262,7 @@ def test_transformers_terms_by_hand():
     kv = kv_cache(spec, seq_len=seq, batch=batch).per_gpu_kv_cache_bytes
     assert plan.breakdown["activation_peak"] == max(prefill, logits + kv // 2)  # cat copies one of 2 layers
     assert plan.breakdown["gemm_workspace"] == GEMM_WORKSPACE_BYTES
-    assert plan.terms["cuda_context"]["in_budget"] is True
+    assert plan.terms["cuda_context"].in_budget is True
     assert plan.gpu_usable_bytes == get_gpu("RTX 4090").usable_bytes
     assert plan.gpu_memory_utilization is None
 
@@ -241,22 +314,36 @@ def test_nothing_fits_gives_zero():
 def test_decode_bound_is_bandwidth_over_bytes_read_per_step():
     spec = tiny_spec()
     plan = memory_plan(spec, seq_len=1024, batch=2, gpu="H100", inverse=False)
-    step = weight_memory(spec, "bf16").total_bytes + kv_cache(spec, seq_len=1024, batch=2, block_size=16).kv_cache_bytes
+    embedding = 1024 * 512 * 2  # the padded input table: a step gathers 2 of its rows, not all of it
+    weights = plan.breakdown["weights"] - embedding + 2 * 512 * 2
+    step = weights + kv_cache(spec, seq_len=1024, batch=2, block_size=16).kv_cache_bytes
     assert plan.decode_bytes_per_step == step
     assert plan.decode_tokens_per_s_bound == pytest.approx(2 * 3.35e12 / step, rel=1e-6)
+
+
+def test_decode_bound_of_llama_8b_awq_on_a_4090_reads_only_the_gathered_embedding_rows():
+    # The input embedding is 1.05 GB of the 5.76 GB an AWQ Llama-3.1-8B holds: a step reads one row of it, so
+    # with 8,192 tokens of KV cache a step reads 5.78 GB, not 6.80 GB (about 174 tokens/s, not 148)
+    plan = memory_plan(llama8b(), weights="awq-int4", seq_len=8192, gpu="RTX 4090", inverse=False)
+    assert plan.decode_bytes_per_step == plan.breakdown["weights"] - 128256 * 4096 * 2 + 4096 * 2 + (
+        plan.breakdown["kv_cache"])
+    assert 170 < plan.decode_tokens_per_s_bound < 180
 
 
 def test_decode_bound_for_moe_reads_only_the_experts_tokens_use():
     spec = tiny_spec(experts=True)  # 4 experts, top-2
     one = memory_plan(spec, seq_len=64, batch=1, gpu="H100", inverse=False)
+    rows = memory_plan(spec, seq_len=64, batch=1, gpu="H100", engine="transformers", inverse=False)
     experts = sum(r.bytes for r in weight_memory(spec, "bf16").rows if r.component == "experts")
-    others = weight_memory(spec, "bf16").total_bytes - experts
+    embedding = 1024 * 512 * 2
+    others = one.breakdown["weights"] - experts - embedding
     kv = kv_cache(spec, seq_len=64, batch=1, block_size=16).kv_cache_bytes
-    assert one.decode_bytes_per_step == others + experts // 2 + kv
+    assert one.decode_bytes_per_step == others + 512 * 2 + experts // 2 + kv
     many = memory_plan(spec, seq_len=64, batch=64, gpu="H100", inverse=False)
     assert many.decode_bytes_per_step - kv_cache(spec, seq_len=64, batch=64, block_size=16).kv_cache_bytes == (
-        others + int(experts * (1 - 0.5**64))
+        others + 64 * 512 * 2 + int(experts * (1 - 0.5**64))
     )
+    assert rows.decode_bytes_per_step < one.decode_bytes_per_step  # transformers pads no vocabulary
 
 
 # ---- recommend ----------------------------------------------------------------------------------------
@@ -304,7 +391,9 @@ def test_plan_is_json_ready_with_gib_free_integers():
     d = memory_plan(llama8b(), seq_len=2048, gpu="L40S").to_dict()
     assert isinstance(d["per_gpu_bytes"], int) and isinstance(d["gpu_usable_bytes"], int)
     assert all(isinstance(v, int) and v >= 0 for v in d["breakdown"].values())
-    assert {"fits", "breakdown", "max_seq_len", "max_batch", "decode_tokens_per_s_bound"} <= set(d)
+    assert {"fits", "breakdown", "max_seq_len", "max_batch", "decode_tokens_per_s_bound", "available_kv_cache_bytes",
+            "kv_cache_tokens", "max_concurrency", "refusal", "vllm_version"} <= set(d)
+    json.dumps(d, allow_nan=False)
 
 
 def test_units_gib_and_gb_are_distinct():
