@@ -15,12 +15,14 @@ GIB = 2**30
 WIDTH, HEIGHT = 720, 360
 LEFT, RIGHT, TOP, BOTTOM = 64, 150, 16, 44
 
-# Stacked from the bottom: (breakdown keys summed, label key, CSS colour)
+# Stacked from the bottom: (breakdown keys summed, label key, CSS colour); None = every other term, so the stack
+# always adds up to the plan's whole breakdown (activations, CUDA graphs, workspaces, NCCL, the CUDA context)
 LAYERS = (
     (("weights",), "weights", "#5c6bc0"),
-    (("activation_peak", "cuda_graphs", "non_torch", "cuda_context"), "runtime", "#ffb74d"),
-    (("kv_cache",), "kv_cache", "#26a69a"),
+    (None, "runtime", "#ffb74d"),
+    (("kv_cache", "recurrent_state"), "kv_cache", "#26a69a"),
 )
+_NAMED = {key for keys, _, _ in LAYERS if keys for key in keys}
 DEFAULT_LABELS = {
     "weights": "weights",
     "runtime": "activations and runtime",
@@ -49,7 +51,7 @@ def memory_chart_svg(spec, *, max_tokens: int | None = None, labels: dict | None
     max_tokens = max_tokens or getattr(spec, "max_position_embeddings", None) or 131_072
     xs = context_points(max(max_tokens, 1024))
     breakdowns, budget, gpu_bytes = memory_curve(spec, xs, **plan_args)
-    stacks = [[sum(breakdown.get(key, 0) for key in keys) / GIB for keys, _, _ in LAYERS] for breakdown in breakdowns]
+    stacks = [[_layer_bytes(breakdown, keys) / GIB for keys, _, _ in LAYERS] for breakdown in breakdowns]
     budget_gib, total_gib = budget / GIB, gpu_bytes / GIB
     y_max = _nice_ceiling(max(max(sum(s) for s in stacks), total_gib) * 1.05)
 
@@ -97,6 +99,12 @@ def memory_chart_svg(spec, *, max_tokens: int | None = None, labels: dict | None
                  f'fill="currentColor">{escape(text["y_axis"])}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _layer_bytes(breakdown: dict[str, int], keys) -> int:
+    if keys is None:
+        return sum(value for key, value in breakdown.items() if key not in _NAMED)
+    return sum(breakdown.get(key, 0) for key in keys)
 
 
 def _tokens(n: int) -> str:

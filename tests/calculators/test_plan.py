@@ -301,6 +301,34 @@ def test_max_seq_len_and_max_batch_are_the_boundaries(engine):
     assert at.fits and not past.fits
 
 
+def test_a_context_longer_than_the_model_is_noted_and_a_huge_context_is_no_error():
+    spec = llama8b()
+    long = memory_plan(spec, seq_len=262144, gpu="H200", count=8, inverse=False)
+    assert any("beyond the model's max_position_embeddings (131,072)" in note for note in long.notes)
+    from calculators.configs import preset_config
+    from calculators.spec import model_spec
+
+    huge = model_spec({**preset_config("meta-llama/Llama-3.1-8B"), "max_position_embeddings": 2**30,
+                       "rope_scaling": None})
+    plan = memory_plan(huge, seq_len=4096, gpu="H100", engine="transformers")  # stops at the seq_len limit
+    assert plan.max_seq_len > 0 and plan.max_seq_len_limited_by == "memory"
+    # vLLM builds its rotary table for every position: 2^30 x 128 bf16 values, 256 GiB, do not fit
+    vllm = memory_plan(huge, seq_len=4096, gpu="H100")
+    assert vllm.settings["rotary_cache_bytes"] == 2**30 * 128 * 2 and not vllm.fits and vllm.max_seq_len == 0
+
+
+def test_kv_heads_and_top_k_are_checked_for_every_reader():
+    from calculators.spec import model_spec
+
+    generic = {"model_type": "mystery", "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
+               "intermediate_size": 128, "vocab_size": 100}
+    with pytest.raises(CalculatorError, match="^config.num_key_value_heads: 3 KV heads"):
+        memory_plan(model_spec({**generic, "num_key_value_heads": 3}), seq_len=64, gpu="H100")
+    with pytest.raises(CalculatorError, match="^config.num_experts_per_tok: 9 experts per token"):
+        memory_plan(model_spec({**generic, "num_local_experts": 4, "num_experts_per_tok": 9}), seq_len=64,
+                    gpu="H100")
+
+
 def test_max_seq_len_is_capped_by_the_models_context():
     plan = memory_plan(tiny_spec(), seq_len=128, gpu="H200")
     assert plan.max_seq_len == 4096 and plan.max_seq_len_limited_by == "max_position_embeddings"

@@ -82,6 +82,21 @@ def test_chart_is_well_formed_svg_with_escaped_labels():
     assert len(root.findall("{http://www.w3.org/2000/svg}polygon")) == 3
 
 
+@pytest.mark.parametrize("deployment", [
+    {"engine": "transformers", "count": 2, "gpu": "H100"},  # nccl and gemm_workspace
+    {"gpu": "H200"},  # Jamba's recurrent state
+])
+def test_chart_stacks_every_term_of_the_plan(deployment):
+    from calculators.chart import LAYERS, _layer_bytes
+    from calculators.plan import memory_curve
+
+    spec = load_spec("ai21labs/Jamba-v0.1")
+    breakdowns, _, _ = memory_curve(spec, [4096, 65536], **deployment)
+    for breakdown in breakdowns:
+        assert sum(_layer_bytes(breakdown, keys) for keys, _, _ in LAYERS) == sum(breakdown.values())
+        assert breakdown.get("recurrent_state") or breakdown.get("nccl")
+
+
 def test_context_points_double_up_to_the_maximum():
     assert context_points(131_072) == [512 * 2**k for k in range(9)]
     assert context_points(5000) == [512, 1024, 2048, 4096, 5000]
