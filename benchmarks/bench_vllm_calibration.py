@@ -27,9 +27,9 @@ def main() -> int:
     rows = [compare(entry) for entry in entries if entry["planner"]]
     totals = summary(rows)
     for row in rows:
-        figures = [f"weights {row['weights_error']:+.1%}" if "weights_error" in row else "",
-                   f"KV {row['kv_error_gib']:+.2f} GiB" if "kv_error_gib" in row else "",
-                   f"tokens {row['tokens_error']:+.1%}" if "tokens_error" in row else ""]
+        figures = [f"weights {row['weights_error']:+.1%}" if row["weights_error"] is not None else "",
+                   f"KV {row['kv_error_gib']:+.2f} GiB" if row["kv_error_gib"] is not None else "",
+                   f"tokens {row['tokens_error']:+.1%}" if row["tokens_error"] is not None else ""]
         mark = "ok " if row["within_tolerance"] else ("out" if row["outlier"] else "MISS")
         print(f"{mark:4} {row['release']:>12}  {row['id']:<58} {'  '.join(f for f in figures if f)}")
     print(f"\n{totals['within_tolerance']} of {totals['entries']} logs within tolerance")

@@ -23,6 +23,9 @@ WEIGHTS_TOLERANCE = 0.015
 KV_TOLERANCE = 0.05
 KV_TOLERANCE_GIB = 0.3
 TOKENS_TOLERANCE = 0.05
+FIGURES = ("weights_gib", "logged_weights_gib", "weights_error", "kv_gib", "logged_kv_gib", "kv_error_gib", "kv_error",
+           "kv_tokens", "logged_kv_tokens", "tokens_error", "max_concurrency", "logged_max_concurrency", "refusal",
+           "logged_refusal")
 
 
 def plan_for(entry: dict, **overrides):
@@ -43,7 +46,9 @@ def compare(entry: dict) -> dict:
     checks = entry["planner"]["compare"]
     row = {"id": entry["id"], "vllm_version": entry["planner"]["vllm_version"], "release": plan.vllm_version,
            "engine": entry.get("engine"), "model": entry.get("model_id"), "gpu": entry["gpu"].get("name"),
-           "count": plan.count, "checks": list(checks), "outlier": entry.get("known_outlier")}
+           "count": plan.count, "checks": list(checks), "outlier": entry.get("known_outlier"),
+           "outlier_zh": entry.get("known_outlier_zh")}
+    row.update({key: None for key in FIGURES})
     verdicts = []
     if "weights" in checks and entry.get("model_weights_gib") is not None:
         predicted, logged = plan.terms["weights"].bytes / GIB, entry["model_weights_gib"]
@@ -86,19 +91,22 @@ def summary(rows: list[dict]) -> dict:
     return {
         "entries": len(rows),
         "within_tolerance": sum(row["within_tolerance"] for row in rows),
-        "weights_error": spread([r["weights_error"] for r in rows if "weights_error" in r]),
-        "kv_error_gib": spread([r["kv_error_gib"] for r in rows if "kv_error_gib" in r]),
-        "kv_error": spread([r["kv_error"] for r in rows if r.get("kv_error") is not None]),
-        "tokens_error": spread([r["tokens_error"] for r in rows if "tokens_error" in r]),
+        "weights_error": spread(_present(rows, "weights_error")),
+        "kv_error_gib": spread(_present(rows, "kv_error_gib")),
+        "kv_error": spread(_present(rows, "kv_error")),
+        "tokens_error": spread(_present(rows, "tokens_error")),
         "by_release": [
             {"release": release, "entries": len(group), "within_tolerance": sum(r["within_tolerance"] for r in group),
-             "weights_error_max_abs": spread([r["weights_error"] for r in group if "weights_error" in r]).get(
-                 "max_abs"),
-             "kv_error_gib_max_abs": spread([r["kv_error_gib"] for r in group if "kv_error_gib" in r]).get("max_abs"),
-             "tokens_error_max_abs": spread([r["tokens_error"] for r in group if "tokens_error" in r]).get("max_abs")}
+             "weights_error_max_abs": spread(_present(group, "weights_error")).get("max_abs"),
+             "kv_error_gib_max_abs": spread(_present(group, "kv_error_gib")).get("max_abs"),
+             "tokens_error_max_abs": spread(_present(group, "tokens_error")).get("max_abs")}
             for release, group in sorted(by_release.items(), key=lambda item: _release_key(item[0]))
         ],
     }
+
+
+def _present(rows: list[dict], key: str) -> list[float]:
+    return [row[key] for row in rows if row.get(key) is not None]
 
 
 def _release_key(label: str) -> tuple[int, ...]:

@@ -32,6 +32,10 @@ LABELS = {
         "outside_budget": "outside the budget", "notes": "Notes", "options": "GPU sets that fit, best first",
         "none_fit": "No GPU set in the catalog fits.", "deployment": "Deployment",
         "approximate": "Approximate: this model type is not supported exactly.",
+        "vllm_prints": "What vLLM {version} prints at start-up", "weights_take": "model weights take",
+        "available_kv": "Available KV cache memory", "kv_tokens": "GPU KV cache size",
+        "concurrency": "Maximum concurrency for {tokens} tokens per request", "refusal": "vLLM refuses to start",
+        "no_bandwidth": "– (no bandwidth is known for this GPU)",
     },
     "zh-TW": {
         "quantity": "項目", "value": "數值", "component": "元件", "parameters": "參數量",
@@ -49,6 +53,11 @@ LABELS = {
         "outside_budget": "不計入預算", "notes": "附註", "options": "放得下的 GPU 組合（最佳者在前）",
         "none_fit": "目錄中沒有任何 GPU 組合放得下。", "deployment": "部署方式",
         "approximate": "近似值：此模型類型未獲精確支援。",
+        "vllm_prints": "vLLM {version} 啟動時會印出的數字", "weights_take": "model weights take（權重）",
+        "available_kv": "Available KV cache memory（可用的 KV 快取記憶體）",
+        "kv_tokens": "GPU KV cache size（KV 快取可容納的詞元數）",
+        "concurrency": "Maximum concurrency for {tokens} tokens per request（每個請求 {tokens} 個詞元時的最大並行數）",
+        "refusal": "vLLM 拒絕啟動（vLLM 原文）", "no_bandwidth": "–（不知道這張 GPU 的頻寬）",
     },
 }
 
@@ -60,6 +69,11 @@ def translator(lang: str) -> Callable[[str], str]:
 
         return to_zh
     return str
+
+
+def memory_signed(nbytes: int) -> str:
+    """:func:`memory`, with a minus sign when vLLM would print a negative figure."""
+    return ("-" + memory(-nbytes)) if nbytes < 0 else memory(nbytes)
 
 
 def memory(nbytes: int | None) -> str:
@@ -134,8 +148,19 @@ def _plan(r: dict, t: dict, tr):
         (t["headroom_bytes"], memory(r["headroom_bytes"])),
         (t["max_seq_len"], f'{count(r["max_seq_len"])} {t["tokens"]}'),
         (t["max_batch"], f'{count(r["max_batch"])} {t["sequences"]}'),
-        (t["decode"], f'{r["decode_tokens_per_s_bound"]:,.1f} {t["tokens_per_s"]}'),
+        (t["decode"], f'{r["decode_tokens_per_s_bound"]:,.1f} {t["tokens_per_s"]}'
+         if r["decode_tokens_per_s_bound"] is not None else t["no_bandwidth"]),
     ]
+    if r["engine"] == "vllm":
+        summary += [
+            (t["vllm_prints"].format(version=r["vllm_version"]), ""),
+            (t["weights_take"], memory(r["terms"]["weights"]["bytes"])),
+            (t["available_kv"], memory_signed(r["available_kv_cache_bytes"])),
+            (t["kv_tokens"], f'{count(r["kv_cache_tokens"])} {t["tokens"]}'),
+            (t["concurrency"].format(tokens=count(r["seq_len"])), f'{r["max_concurrency"]:.2f}x'),
+        ]
+        if r["refusal"]:
+            summary.append((t["refusal"], r["refusal"]))
     rows = [
         (name, memory(term["bytes"]) + ("" if term["in_budget"] else f' ({t["outside_budget"]})'), tr(term["model"]))
         for name, term in r["terms"].items()

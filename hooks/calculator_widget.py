@@ -28,14 +28,17 @@ from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 
+from calculators.engines.vllm_releases import DEFAULT_VLLM_VERSION, RELEASES
 from calculators.gpus import CATALOG
 from calculators.presets import PRESETS
 from calculators.web import page_result
 
 DEFAULT_MODEL = "meta-llama/Llama-3.1-8B"
 KV_DTYPES = ("bf16", "fp16", "fp32", "fp8", "int8", "int4")
-WEIGHT_FORMATS = ("bf16", "fp16", "fp32", "fp8", "int8", "gptq-int8", "gptq-int4", "gptq-int3", "gptq-int2",
-                  "awq-int4", "nf4", "nf4-dq", "bpw:4.5")
+WEIGHT_FORMATS = ("bf16", "fp16", "fp32", "fp8", "fp8-block", "int8", "gptq-int8", "gptq-int4", "gptq-int4-g32",
+                  "gptq-int3", "gptq-int2", "awq-int4", "mxfp4", "nf4", "nf4-dq", "bpw:4.5")
+# The first release of each range of vLLM's accounting, newest first (the field's suggestions)
+VLLM_VERSIONS = (DEFAULT_VLLM_VERSION, *(".".join(map(str, release.first)) for release in reversed(RELEASES)))
 
 
 @dataclass(frozen=True)
@@ -58,13 +61,17 @@ CALCULATORS = {
     "params": (),
     "kv": (*SHAPE, Field("block-size", "number"), Field("tp", "select", "1", tuple((n, n) for n in "1248")),
            Field("mla-decompressed", "checkbox")),
-    "plan": (Field("weights", "text", "bf16", WEIGHT_FORMATS), *SHAPE,
-             Field("gpu", "select", "h100-sxm", _gpu_choices(False)),
+    "plan": (Field("weights", "text", "", WEIGHT_FORMATS), *SHAPE,
+             Field("gpu", "select", "h100-sxm", _gpu_choices(True)),
+             Field("gpu-memory-gib", "number", "", step="0.01"),
              Field("count", "select", "1", tuple((n, n) for n in "1248")),
              Field("engine", "select", "vllm", (("vllm", "vLLM"), ("transformers", "transformers"))),
+             Field("vllm-version", "text", "", VLLM_VERSIONS),
              Field("gpu-memory-utilization", "number", "", step="0.01"),
              Field("max-num-batched-tokens", "number"), Field("max-num-seqs", "number"),
-             Field("block-size", "number"), Field("enforce-eager", "checkbox")),
+             Field("block-size", "number"), Field("entrypoint", "select", "serve",
+                                                  (("serve", "vllm serve"), ("llm", "LLM() (Python)"))),
+             Field("enforce-eager", "checkbox")),
     "train": (Field("method", "select", "qlora", (("full", "full"), ("lora", "LoRA"), ("qlora", "QLoRA"))),
               Field("seq-len", "number", "2048"), Field("batch", "number", "1"),
               Field("gradient-checkpointing", "checkbox"), Field("lora-rank", "number", "16"),
@@ -79,7 +86,7 @@ CALCULATORS = {
               Field("gpu", "select", "rtx-4090", _gpu_choices(True))),
 }
 # The planner also lists every GPU set that fits: `recommend` with the plan's shared flags.
-RECOMMEND_FLAGS = ("weights", "seq-len", "batch", "kv-dtype", "engine", "gpu-memory-utilization")
+RECOMMEND_FLAGS = ("weights", "seq-len", "batch", "kv-dtype", "engine", "vllm-version", "gpu-memory-utilization")
 
 UI = {
     "en": {
@@ -115,9 +122,13 @@ FIELD_LABELS = {
     "en": {
         "seq-len": "Context length (tokens)", "batch": "Concurrent sequences (batch)", "kv-dtype": "KV-cache dtype",
         "block-size": "Page size in tokens (empty: no paging)", "tp": "Tensor-parallel GPUs",
-        "mla-decompressed": "MLA: cache decompressed K/V (transformers eager)", "weights": "Weight format",
+        "mla-decompressed": "MLA: cache decompressed K/V (transformers eager)",
+        "weights": "Weight format (empty: the checkpoint's own, else bf16)",
         "gpu": "GPU", "count": "GPUs (tensor parallel)", "engine": "Engine",
-        "gpu-memory-utilization": "gpu_memory_utilization (empty: 0.9)",
+        "gpu-memory-utilization": "gpu_memory_utilization (empty: the release's default, 0.92 from 0.20)",
+        "gpu-memory-gib": "GPU memory in GiB as vLLM logs it (empty: the catalog's; without a GPU: any card)",
+        "vllm-version": f"vLLM version (empty: {DEFAULT_VLLM_VERSION}, the recipes' pin)",
+        "entrypoint": "vLLM entry point (its scheduler defaults differ)",
         "max-num-batched-tokens": "max_num_batched_tokens (empty: vLLM default)",
         "max-num-seqs": "max_num_seqs (empty: vLLM default)", "enforce-eager": "No CUDA graphs (enforce eager)",
         "method": "Method", "gradient-checkpointing": "Gradient checkpointing", "lora-rank": "LoRA rank r",
@@ -128,9 +139,13 @@ FIELD_LABELS = {
     "zh-TW": {
         "seq-len": "上下文長度（詞元）", "batch": "並行序列數（批次）", "kv-dtype": "KV 快取資料型別",
         "block-size": "分頁大小（詞元；空白表示不分頁）", "tp": "張量平行 GPU 數",
-        "mla-decompressed": "MLA：快取解壓縮後的 K/V（transformers eager）", "weights": "權重格式",
+        "mla-decompressed": "MLA：快取解壓縮後的 K/V（transformers eager）",
+        "weights": "權重格式（空白：檢查點本身的格式，否則 bf16）",
         "gpu": "GPU", "count": "GPU 數（張量平行）", "engine": "推論引擎",
-        "gpu-memory-utilization": "gpu_memory_utilization（空白：0.9）",
+        "gpu-memory-utilization": "gpu_memory_utilization（空白：該版本的預設值，0.20 起為 0.92）",
+        "gpu-memory-gib": "GPU 記憶體 GiB，與 vLLM 記錄的相同（空白：用型錄的數字；不選 GPU 時可代表任何一張卡）",
+        "vllm-version": f"vLLM 版本（空白：{DEFAULT_VLLM_VERSION}，即食譜固定的版本）",
+        "entrypoint": "vLLM 的啟動方式（兩者的排程器預設值不同）",
         "max-num-batched-tokens": "max_num_batched_tokens（空白：vLLM 預設）",
         "max-num-seqs": "max_num_seqs（空白：vLLM 預設）", "enforce-eager": "不使用 CUDA graph（enforce eager）",
         "method": "方法", "gradient-checkpointing": "梯度檢查點", "lora-rank": "LoRA 秩 r",

@@ -16,6 +16,7 @@ Shortcodes:
     {{ results_table FILE KEY.PATH COLUMN,COLUMN,... [FIELD=VALUE ...] }}
                                the records of the list at KEY.PATH ("." for a top-level list) as a table of the
                                given columns, keeping only records whose FIELD equals VALUE
+    {{ vllm_releases }}        the table of vLLM's memory accounting by release (calculators.engines.vllm_releases)
     {{ run SNIPPET }}          what `python snippets/SNIPPET` prints, as a text block (run once per build, shared
                                by both languages; a non-zero exit fails the build)
 """
@@ -179,10 +180,45 @@ def render_results_table(language: str, file: str, path: str, columns: str, *fil
     names = columns.split(",")
     rows = [f"| {' | '.join(f'`{n}`' for n in names)} |", "|" + "---|" * len(names)]
     kept = [r for r in records if all(str(r.get(k)) == v for k, v in wanted.items())]
+    if not isinstance(records, list):
+        raise PluginError(f"results_table {file}: {path!r} is not a list")
     if not kept:
         raise PluginError(f"results_table {file}: no record matches {filters}")
+    yes, no = YES_NO[language]
+
+    def cell(value) -> str:
+        if value is None:
+            return "–"
+        if isinstance(value, bool):
+            return yes if value else no
+        return _format(value)
+
     for record in kept:
-        rows.append("| " + " | ".join(_format(_lookup(record, n, f"results_table {file}")) for n in names) + " |")
+        rows.append("| " + " | ".join(cell(_lookup(record, n, f"results_table {file}")) for n in names) + " |")
+    return "\n".join(rows)
+
+
+RELEASE_HEADERS = {
+    "en": ("vLLM releases", "Engine", "Default `gpu_memory_utilization`", "CUDA graphs in the budget",
+           "CUDA context in the budget", "Sampler sorts the vocabulary", "What the KV budget subtracts"),
+    "zh-TW": ("vLLM 版本", "引擎", "`gpu_memory_utilization` 預設值", "CUDA graph 計入預算", "CUDA context 計入預算",
+              "取樣器排序詞彙表", "KV 預算扣除的項目"),
+}
+YES_NO = {"en": ("yes", "no"), "zh-TW": ("是", "否")}
+
+
+def render_vllm_releases(language: str) -> str:
+    from calculators.engines.vllm_releases import RELEASES
+    from calculators.report import translator
+
+    yes, no = YES_NO[language]
+    translate = translator(language)
+    rows = ["| " + " | ".join(RELEASE_HEADERS[language]) + " |", "|" + "---|" * len(RELEASE_HEADERS[language])]
+    for r in RELEASES:
+        budget = translate(f"vLLM {r.label}: {r.summary}").split(": " if language == "en" else "：", 1)[1]
+        cells = (r.label, r.engine, f"{r.default_gpu_memory_utilization:g}", yes if r.cuda_graphs_in_budget else no,
+                 yes if r.context_in_budget else no, yes if r.sorting_sampler else no, html.escape(budget))
+        rows.append("| " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
 
@@ -201,6 +237,7 @@ SHORTCODES = {
     "results_table": render_results_table,
     "glossary": render_glossary,
     "run": render_run,
+    "vllm_releases": render_vllm_releases,
 }
 _current_page: dict = {}
 
