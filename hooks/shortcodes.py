@@ -15,7 +15,8 @@ Shortcodes:
     {{ result FILE KEY.PATH }} one value from benchmarks/results/FILE.json (numbers formatted)
     {{ results_table FILE KEY.PATH COLUMN,COLUMN,... [FIELD=VALUE ...] }}
                                the records of the list at KEY.PATH ("." for a top-level list) as a table of the
-                               given columns, keeping only records whose FIELD equals VALUE
+                               given columns, keeping only records whose FIELD equals VALUE; on zh-TW
+                               pages a column NAME shows the record's NAME_zh when it has one
     {{ vllm_releases }}        the table of vLLM's memory accounting by release (calculators.engines.vllm_releases)
     {{ run SNIPPET }}          what `python snippets/SNIPPET` prints, as a text block (run once per build, shared
                                by both languages; a non-zero exit fails the build)
@@ -193,8 +194,12 @@ def render_results_table(language: str, file: str, path: str, columns: str, *fil
             return yes if value else no
         return _format(value)
 
+    def localized(name: str, record: dict) -> str:
+        return f"{name}_zh" if language == "zh-TW" and f"{name}_zh" in record else name
+
     for record in kept:
-        rows.append("| " + " | ".join(cell(_lookup(record, n, f"results_table {file}")) for n in names) + " |")
+        rows.append("| " + " | ".join(cell(_lookup(record, localized(n, record), f"results_table {file}"))
+                                      for n in names) + " |")
     return "\n".join(rows)
 
 
