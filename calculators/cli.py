@@ -27,8 +27,8 @@ import functools
 import json
 import sys
 
-from .engines.vllm_releases import DEFAULT_VLLM_VERSION
 from .errors import CalculatorError
+from .vllm_releases import DEFAULT_VLLM_VERSION
 
 GIB = 2**30
 GB = 10**9

@@ -13,7 +13,7 @@ Inputs it settles:
   entry keeps its bandwidth and throughput and takes the given total; with only the total, the GPU is
   "custom" and the decode bound is not computed (no bandwidth is known).
 * ``count``: the tensor-parallel degree (1, 2, 4 or 8), checked against every head count and MLP width.
-* ``engine`` and ``vllm_version``: vLLM's rules come from :mod:`calculators.engines.vllm_releases`.
+* ``engine`` and ``vllm_version``: vLLM's rules come from :mod:`calculators.vllm_releases`.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from dataclasses import dataclass, replace
 
 from .dtypes import KVDtype
 from .dtypes import kv_dtype as lookup_kv_dtype
-from .engines.vllm_releases import DEFAULT_VLLM_VERSION, VLLMRelease, vllm_release
 from .errors import LIMITS, CalculatorError, boolean, choice, describe, is_int, positive_int
 from .gpus import GIB, GPU, custom_gpu, get_gpu
 from .spec import FullAttention, MLAAttention, ModelSpec, RecurrentMixer, SlidingAttention
+from .vllm_releases import DEFAULT_VLLM_VERSION, VLLMRelease, vllm_release
 from .weights import WeightFormat, parse_format
 
 ENGINES = ("vllm", "transformers")

@@ -398,7 +398,7 @@ def _from(table: list[tuple[re.Pattern, str]]):
     return lambda text: _translate(text, table)
 
 
-#: The fragments of calculators.engines.vllm_releases summaries ("; "-separated).
+#: The fragments of calculators.vllm_releases summaries ("; "-separated).
 _VLLM_FRAGMENTS = {
     "V0": "V0 引擎",
     "V1": "V1 引擎",

@@ -14,9 +14,9 @@ tensor-parallel group) and answers from those terms:
 * the inverse questions: :attr:`MemoryPlan.max_seq_len` (binary search, capped by the model's context),
   :attr:`MemoryPlan.max_batch`, :func:`recommend` (GPU sets that fit, best first), and
   :attr:`MemoryPlan.decode_tokens_per_s_bound`: a bandwidth roofline. One decode step reads every active weight
-  byte on each GPU once (of an untied input embedding, only the ``batch`` rows it gathers) plus the KV cache of
-  all ``batch`` sequences (and the recurrent state, read and written); ``tokens/s <= batch x bandwidth / bytes
-  per step per GPU``. For MoE with ``batch`` sequences the expected number of distinct experts per layer under
+  byte on each GPU once (of an untied input embedding and of the rotary tables, only the ``batch`` rows it
+  gathers) plus the KV cache of all ``batch`` sequences (and the recurrent state, read and written);
+  ``tokens/s <= batch x bandwidth / bytes per step per GPU``. For MoE with ``batch`` sequences the expected number of distinct experts per layer under
   uniform routing is ``E x (1 - (1 - k/E)^batch)``.
 """
 
@@ -337,9 +337,10 @@ def _max_batch(eng, seq_len: int) -> int:
 def _decode_bound(eng, seq_len: int, batch: int) -> tuple[int, float | None]:
     kv_bytes, state_bytes = eng.kv_bytes(seq_len, batch)
     w, widths = eng.weights, eng.widths
-    # a step gathers `batch` rows of an untied input embedding, not the whole table
+    # a step gathers `batch` rows of an untied input embedding, not the whole table; of the rotary cos/sin tables it
+    # reads `batch` rows too (a few KB, not counted)
     gathered = min(w.input_embedding, batch * widths.hidden * ACT_BYTES // eng.d.tp)
-    weights = w.active - w.input_embedding + gathered
+    weights = w.active - w.input_embedding + gathered - w.rotary
     if w.experts and widths.num_experts and widths.top_k:
         fraction = 1.0 - (1.0 - widths.top_k / widths.num_experts) ** batch
         routed_active = w.experts * widths.top_k // widths.num_experts

@@ -28,9 +28,9 @@ from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 
-from calculators.engines.vllm_releases import DEFAULT_VLLM_VERSION, RELEASES
 from calculators.gpus import CATALOG
 from calculators.presets import PRESETS
+from calculators.vllm_releases import DEFAULT_VLLM_VERSION, RELEASES
 from calculators.web import page_result
 
 DEFAULT_MODEL = "meta-llama/Llama-3.1-8B"

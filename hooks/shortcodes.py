@@ -17,7 +17,7 @@ Shortcodes:
                                the records of the list at KEY.PATH ("." for a top-level list) as a table of the
                                given columns, keeping only records whose FIELD equals VALUE; on zh-TW
                                pages a column NAME shows the record's NAME_zh when it has one
-    {{ vllm_releases }}        the table of vLLM's memory accounting by release (calculators.engines.vllm_releases)
+    {{ vllm_releases }}        the table of vLLM's memory accounting by release (calculators.vllm_releases)
     {{ run SNIPPET }}          what `python snippets/SNIPPET` prints, as a text block (run once per build, shared
                                by both languages; a non-zero exit fails the build)
 """
@@ -213,8 +213,8 @@ YES_NO = {"en": ("yes", "no"), "zh-TW": ("是", "否")}
 
 
 def render_vllm_releases(language: str) -> str:
-    from calculators.engines.vllm_releases import RELEASES
     from calculators.report import translator
+    from calculators.vllm_releases import RELEASES
 
     yes, no = YES_NO[language]
     translate = translator(language)

@@ -6,9 +6,10 @@ and values of its own sequence. To do so it must read every weight once and ever
 ratio FLOPs / bytes is the step's arithmetic intensity; a GPU's ridge point is peak FLOP/s / memory bandwidth
 (bytes/s). Below the ridge the step waits for memory (roofline model: Williams, Waterman and Patterson, 2009).
 
-Counted like the project's calculators count them: bytes = all weight bytes + all KV-cache bytes (the embedding
-table is counted in full, although a step reads only one row of it per sequence); FLOPs = 2 x batch x the weights of
-the matrix products (everything except the embedding table and the norms) + attention. Peak FLOP/s and bandwidth
+Counted like the project's calculators count them: bytes = every weight byte, except that of the input embedding
+table a step reads only the row of each sequence's token (unless the LM head shares the table and reads it whole),
++ all KV-cache bytes; FLOPs = 2 x batch x the weights of the matrix products (everything except the embedding table
+and the norms) + attention. Peak FLOP/s and bandwidth
 come from the calculators' GPU catalog (dense BF16 tensor-core figures from the vendors' datasheets).
 
     python snippets/intuition/arithmetic_intensity.py
@@ -28,7 +29,11 @@ def decode_step(model: str, weights: str, seq_len: int, batch: int) -> dict:
     kv_bytes = kv_cache(spec, seq_len=seq_len, batch=batch).kv_cache_bytes  # 16-bit cache, 2 bytes per value
     kv_values = kv_bytes // 2
     flops = 2 * batch * matmul_params + 2 * group * kv_values  # one multiply-add per weight / per cached value
-    step_bytes = weight_memory(spec, weights).total_bytes + kv_bytes
+    weight_bytes = weight_memory(spec, weights).total_bytes
+    if not spec.tie_word_embeddings:  # a step looks up one 16-bit row of the input embedding per sequence
+        embedding = weight_memory(spec, weights).by_component["embeddings"]
+        weight_bytes += batch * spec.hidden_size * 2 - embedding
+    step_bytes = weight_bytes + kv_bytes
     return {"flops": flops, "bytes": step_bytes, "intensity": flops / step_bytes}
 
 

@@ -1,14 +1,14 @@
-"""vLLM's accounting by release (calculators.engines.vllm_releases): each rule as the release's source has it."""
+"""vLLM's accounting by release (calculators.vllm_releases): each rule as the release's source has it."""
 
 from __future__ import annotations
 
 import pytest
 
 from calculators.configs import load_spec
-from calculators.engines.vllm_releases import DEFAULT_VLLM_VERSION, RELEASES, parse_version, vllm_release
 from calculators.errors import CalculatorError
 from calculators.gpus import get_gpu
 from calculators.plan import memory_plan
+from calculators.vllm_releases import DEFAULT_VLLM_VERSION, RELEASES, parse_version, vllm_release
 from calculators.weights import parse_format
 
 
