@@ -16,8 +16,8 @@ tensor-parallel group) and answers from those terms:
   :attr:`MemoryPlan.decode_tokens_per_s_bound`: a bandwidth roofline. One decode step reads every active weight
   byte on each GPU once (of an untied input embedding and of the rotary tables, only the ``batch`` rows it
   gathers) plus the KV cache of all ``batch`` sequences (and the recurrent state, read and written);
-  ``tokens/s <= batch x bandwidth / bytes per step per GPU``. For MoE with ``batch`` sequences the expected number of distinct experts per layer under
-  uniform routing is ``E x (1 - (1 - k/E)^batch)``.
+  ``tokens/s <= batch x bandwidth / bytes per step per GPU``. For MoE with ``batch`` sequences the expected
+  number of distinct experts per layer under uniform routing is ``E x (1 - (1 - k/E)^batch)``.
 """
 
 from __future__ import annotations
