@@ -21,13 +21,12 @@ these are from real logs (``benchmarks/bench_vllm_calibration.py``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from math import gcd
 
 from calculators.deployment import Deployment
 from calculators.engines.activations import LayerWidths
 from calculators.engines.memory import MemoryTerm, weights_on_gpu
 from calculators.engines.runtime import ACT_BYTES, CUDA_CONTEXT_BYTES, GIB, MIB
-from calculators.spec import MLAAttention, RecurrentMixer, SlidingAttention
+from calculators.spec import RecurrentMixer
 
 # Non-torch memory the profile adds (cuBLAS / attention-backend workspaces, lazily set-up NCCL): the logs of the
 # calibration set print 0.02-0.30 GiB; 256 MiB is near their upper end.
@@ -186,11 +185,16 @@ class VLLMEngine:
         if not per_token:
             return KVReport(available, 0, 0, 0.0, 0, None)
         if self.release.engine == "V1":
-            # one block = block_size tokens of group_size layers; each group of layers takes its own blocks
-            block_bytes = bs * per_token // groups.count
+            # one block = block_size tokens of group_size layers (padding layers included); each group of layers
+            # takes its own blocks, so a request needs its token count in blocks once per group
+            d = self.d
+            layer_bytes = max(m.rank_bytes_per_token(d.kv_dtype, d.tp) for m, _ in groups.layers)
+            block_bytes = bs * groups.size * layer_bytes
             blocks = max(available, 0) // block_bytes
             tokens = blocks // groups.count * bs
-            request_blocks = -(-request // block_bytes)
+            request_blocks = sum(
+                -(-layers // groups.size) * -(-mixer.vllm_request_tokens(seq_len, sched.max_num_batched_tokens, bs)
+                                              // bs) for mixer, layers in groups.by_type)
             concurrency = blocks / request_blocks if request_blocks else 0.0
             if self.release.tokens_from_concurrency:
                 tokens = int(concurrency * seq_len)
@@ -243,10 +247,15 @@ class VLLMEngine:
 
 @dataclass(frozen=True)
 class _Groups:
-    """The attention layers of a model as vLLM V1's KV-cache manager groups them."""
+    """The attention layers of a model as vLLM V1's KV-cache manager groups them
+    (``_get_kv_cache_groups_uniform_page_size`` in ``vllm/v1/core/kv_cache_utils.py``): the layers of each attention
+    type are cut into groups of ``size`` layers (the smallest type's count, or the largest when it is within 1.25
+    of it), the last group of a type padded; each group has its own block table."""
 
     layers: tuple  # (mixer, layer count) per distinct attention mixer
-    count: int  # number of KV-cache groups (one per type when all types have the same number of layers)
+    by_type: tuple  # (a mixer of the type, layer count) per attention type
+    size: int  # layers per group
+    count: int  # groups
     recurrent: tuple  # (mixer, layer count) of recurrent mixers
 
     def state_bytes_per_sequence(self, d: Deployment) -> int:
@@ -257,20 +266,19 @@ class _Groups:
 def _attention_groups(spec) -> _Groups:
     attention = [(m, n) for m, n in spec.mixer_counts if not isinstance(m, RecurrentMixer)]
     recurrent = tuple((m, n) for m, n in spec.mixer_counts if isinstance(m, RecurrentMixer))
-    by_kind: dict[str, int] = {}
+    types: dict[object, list] = {}
     for mixer, layers in attention:
-        kind = ("sliding" if isinstance(mixer, SlidingAttention)
-                else "mla" if isinstance(mixer, MLAAttention) else "full")
-        by_kind[kind] = by_kind.get(kind, 0) + layers
-    if len(by_kind) <= 1:
-        count = 1
-    else:
-        # vLLM (kv_cache_utils._get_kv_cache_groups_uniform_page_size) splits each kind into groups of the
-        # smallest kind's layer count, so every group has the same number of layers
-        size = min(by_kind.values())
-        size = gcd(*by_kind.values()) if any(n % size for n in by_kind.values()) else size
-        count = sum(n // size for n in by_kind.values())
-    return _Groups(tuple(attention), count, recurrent)
+        key = (type(mixer), getattr(mixer, "window", None))
+        entry = types.setdefault(key, [mixer, 0])
+        entry[1] += layers
+    counts = [n for _, n in types.values()]
+    if not counts:
+        return _Groups((), (), 1, 1, recurrent)
+    size = min(counts)
+    if max(counts) < size * 1.25:
+        size = max(counts)
+    by_type = tuple((mixer, n) for mixer, n in types.values())
+    return _Groups(tuple(attention), by_type, size, sum(-(-n // size) for n in counts), recurrent)
 
 
 def _gib(nbytes: int) -> str:

@@ -522,3 +522,15 @@ def test_transformers_model_matches_the_cpu_allocator_peak_of_generate(reference
                        engine="transformers", inverse=False)
     modelled = plan.breakdown["kv_cache"] + plan.breakdown["activation_peak"]
     assert modelled == pytest.approx(peak, rel=0.10)
+
+
+def test_hybrid_attention_is_grouped_as_vllm_v1_groups_it():
+    # Gemma 3 27B: 52 sliding-window (1,024) and 10 full layers -> groups of 10 layers, 6 + 1 of them (the last
+    # sliding group padded with 8 empty layers); a block holds 16 tokens of 10 layers; each group takes its own blocks
+    plan = memory_plan(load_spec("google/gemma-3-27b-pt"), seq_len=32768, gpu="H200", vllm_version="0.12",
+                       inverse=False)
+    per_layer_token = 16 * 128 * 2 * 2  # 16 KV heads x head_dim 128, K and V, bf16
+    blocks = plan.available_kv_cache_bytes // (16 * 10 * per_layer_token)
+    assert plan.kv_cache_blocks == blocks and plan.kv_cache_tokens == blocks // 7 * 16
+    sliding_blocks = -(-(1024 - 1 + 8192) // 16) + 1  # window - 1 + max_num_batched_tokens, plus one block
+    assert plan.max_concurrency == round(blocks / (6 * sliding_blocks + 1 * 32768 // 16), 2)
