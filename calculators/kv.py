@@ -116,6 +116,13 @@ class KVCache:
         return self.per_gpu_kv_cache_bytes + self.per_gpu_recurrent_state_bytes
 
     @property
+    def bytes_per_token(self) -> int:
+        """Bytes one cached token takes across every attention layer (all KV heads, whole model): the per-layer
+        figure of each kind times its layers. For full-attention models ``kv_cache_bytes`` is this times
+        ``batch x cached tokens``."""
+        return sum(row.layers * row.bytes_per_token for row in self.kinds)
+
+    @property
     def by_kind(self) -> dict[str, dict]:
         """Per mixer kind: layers and bytes, summed over the kinds' variants (e.g. two window sizes)."""
         summary: dict[str, dict] = {}
@@ -148,6 +155,7 @@ class KVCache:
             "mla_decompressed": self.mla_decompressed,
             "conv_state_dtype": self.conv_state_dtype,
             "ssm_state_dtype": self.ssm_state_dtype,
+            "bytes_per_token": self.bytes_per_token,
             "kv_cache_bytes": self.kv_cache_bytes,
             "per_gpu_kv_cache_bytes": self.per_gpu_kv_cache_bytes,
             "recurrent_state_bytes": self.recurrent_state_bytes,

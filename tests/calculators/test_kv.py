@@ -359,3 +359,11 @@ def test_every_preset_and_dtype_gives_non_negative_integers():
         for dtype in KV_DTYPES:
             kv = kv_cache(preset_spec(hf_id), seq_len=5000, batch=2, kv_dtype=dtype, block_size=16)
             assert kv.kv_cache_bytes > 0 and kv.per_gpu_kv_cache_bytes > 0 and kv.recurrent_state_bytes >= 0
+
+
+def test_bytes_per_token_is_the_whole_model_and_times_tokens_gives_the_total():
+    # Llama-3.1-8B: 32 layers x 8 KV heads x 128 x 2 (K and V) x 2 bytes = 131,072 bytes per token in bf16
+    for dtype, per_token in (("bf16", 131_072), ("fp8", 65_536)):
+        result = kv_cache(preset_spec("meta-llama/Llama-3.1-8B"), seq_len=32768, batch=8, kv_dtype=dtype)
+        assert result.bytes_per_token == per_token == result.to_dict()["bytes_per_token"]
+        assert result.kv_cache_bytes == per_token * 32768 * 8
