@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import difflib
 import json
+import re
 import os
 from functools import cache
 
@@ -17,6 +18,20 @@ from calculators.presets import PRESETS
 from calculators.spec import ModelSpec, model_spec
 
 _PRESETS_BY_LOWER = {hf_id.lower(): hf_id for hf_id in PRESETS}
+
+
+MAX_JSON_DEPTH = 64  # real configs nest 3-4 levels; deeper text is refused before the parser recurses into it
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def json_depth(text: str) -> int:
+    """The deepest nesting of ``[`` and ``{`` in JSON text, strings skipped (a bound checked before parsing: the
+    parser recurses once per level, and in the browser a deep enough text exhausts the WebAssembly stack)."""
+    depth = deepest = 0
+    for bracket in re.findall(r"[\[\]{}]", _JSON_STRING.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def parse_config_json(text: object, field: str = "config") -> dict:
@@ -31,6 +46,9 @@ def parse_config_json(text: object, field: str = "config") -> dict:
     if len(text) > LIMITS["config_text_chars"]:
         limit = LIMITS["config_text_chars"]
         raise CalculatorError(field, f"is {len(text):,} characters; a config.json is at most {limit:,}")
+    depth = json_depth(text)
+    if depth > MAX_JSON_DEPTH:
+        raise CalculatorError(field, f"is nested {depth:,} levels deep; a config.json is at most {MAX_JSON_DEPTH}")
     try:
         value = json.loads(text)
     except json.JSONDecodeError as error:

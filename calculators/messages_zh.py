@@ -207,6 +207,8 @@ ERRORS: list[tuple[re.Pattern, str]] = [
     _error(r"ambiguous option: (?P<option>\S+) could match (?P<matches>.+)",
            "選項 {option} 不明確，可能是 {matches}"),
     _error(r"--help prints text; run it without run_json", "--help 只會印出說明文字；請勿透過 run_json 執行"),
+    _error(r"is nested (?P<depth>[\d,]+) levels deep; a config\.json is at most (?P<limit>\d+)",
+           "巢狀深度為 {depth} 層；config.json 最多 {limit} 層"),
     # deployment.py and engines/
     _error(r"expected a vLLM version such as 0\.10\.1 or 0\.33; got (?P<value>.+)",
            "應為 vLLM 的版本號，例如 0.10.1 或 0.33，但收到 {value}"),

@@ -239,6 +239,10 @@ def recommend(
     Apple GPUs are only offered for ``engine="transformers"`` (vLLM does not run on Metal) and only alone.
     """
     choice("engine", engine, ENGINES)
+    if gpus is not None and not isinstance(gpus, (list, tuple)):
+        raise CalculatorError("gpus", f"expected a list of GPU names, got {type(gpus).__name__}")
+    if not isinstance(counts, (list, tuple)) or not counts or any(c not in TP_DEGREES for c in counts):
+        raise CalculatorError("counts", f"expected a list of tensor-parallel degrees from 1, 2, 4, 8; got {counts!r}")
     devices = CATALOG if gpus is None else tuple(get_gpu(g) for g in gpus)
     options = []
     notes: list[str] = []

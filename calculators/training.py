@@ -74,7 +74,7 @@ from dataclasses import dataclass
 from .engines.activations import OUTPUT_PROJECTIONS
 from .engines.runtime import CUDA_CONTEXT_BYTES, GEMM_WORKSPACE_BYTES
 from .errors import LIMITS, CalculatorError, boolean, choice, positive_int
-from .spec import FullAttention, MLAAttention, SlidingAttention
+from .spec import FullAttention, MLAAttention, ModelSpec, SlidingAttention
 from .weights import is_quantized_by, parse_format, weight_memory
 
 METHODS = ("full", "lora", "qlora")
@@ -149,6 +149,8 @@ def training_memory(
         optimizer = "paged-adamw" if method == "qlora" else "adamw"
     choice("optimizer", optimizer, OPTIMIZERS)
 
+    if not isinstance(spec, ModelSpec):
+        raise CalculatorError("spec", f"expected a ModelSpec (from model_spec), got {type(spec).__name__}")
     terms: dict[str, dict] = {}
     notes: list[str] = []
     total_params = spec.total_params

@@ -77,9 +77,11 @@ import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from .errors import CalculatorError
+from .errors import CalculatorError, describe
+from .spec import ModelSpec
 
 HIGH_PRECISION_DTYPES = {"bf16": 2, "fp16": 2, "fp32": 4}
+MAX_FORMAT_CHARS = 40  # "gptq-int4-g1048576-asym" is 23; a longer text is not a format (and no 4,300-digit number)
 
 _QUANTIZED_COMPONENTS = ("attention", "mlp", "experts", "shared_experts", "recurrent")
 
@@ -122,8 +124,8 @@ def parse_format(fmt: object, field_name: str = "weights") -> WeightFormat:
         "fp32, bf16, fp16, fp8, fp8-block, int8, gptq-int{2,3,4,8}[-g<group>][-asym], awq-int4[-g<group>], "
         "nf4, nf4-dq, mxfp4, bpw:<bits>"
     )
-    if not isinstance(fmt, str):
-        raise CalculatorError(field_name, f"expected one of {accepted}; got {fmt!r}")
+    if not isinstance(fmt, str) or len(fmt) > MAX_FORMAT_CHARS:
+        raise CalculatorError(field_name, f"expected one of {accepted}; got {describe(fmt)}")
     text = fmt.strip().lower().replace("_", "-")
     aliases = {"float32": "fp32", "bfloat16": "bf16", "float16": "fp16", "half": "fp16", "fp8-dynamic": "fp8",
                "w8a8": "int8", "fp8-e4m3": "fp8", "nf4-double-quant": "nf4-dq", "gptq": "gptq-int4",
@@ -269,6 +271,8 @@ def weight_memory(
     ``loader`` (``"transformers"`` or ``"vllm"``) matters for ``nf4``: vLLM's ``BitsAndBytesMoEMethod``
     quantizes routed experts, transformers 5 leaves its fused experts in 16-bit.
     """
+    if not isinstance(spec, ModelSpec):
+        raise CalculatorError("spec", f"expected a ModelSpec (from model_spec), got {type(spec).__name__}")
     wf = parse_format(fmt)
     if loader not in ("transformers", "vllm"):
         raise CalculatorError("loader", f"expected transformers or vllm; got {loader!r}")
