@@ -9,8 +9,8 @@ from __future__ import annotations
 import copy
 import difflib
 import json
-import re
 import os
+import re
 from functools import cache
 
 from calculators.errors import LIMITS, CalculatorError, describe

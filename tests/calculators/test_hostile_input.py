@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -71,7 +73,5 @@ def test_fuzzed_planner_arguments_raise_only_calculator_error(weights, kv, gpu, 
                             count=count, entrypoint=entrypoint, seq_len=512, inverse=False),
         lambda: recommend(spec, weights=weights, seq_len=512, vllm_version=version, gpus=gpus, counts=counts),
     ):
-        try:
+        with contextlib.suppress(CalculatorError):
             call()
-        except CalculatorError:
-            pass
