@@ -14,7 +14,7 @@ list inside the ``recommend`` note about skipped tensor-parallel degrees, a KV-c
 
 Text that no entry matches is returned unchanged: a page then shows English rather than a wrong translation.
 The terms follow docs/_data/glossary.yml (量化、詞元、KV 快取、張量平行、預填充、解碼 ...) and the zh-TW
-calculator pages (最佳化器、轉接器、記憶體剖析、工作區、循環層 ...).
+calculator pages (最佳化器、轉接器、記憶體剖析、工作區、遞迴層 ...).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ TERMS: list[tuple[re.Pattern, str]] = [
           "{dtype} KV 快取：{batch} × {seq_len} 個詞元，以每區塊 {block} 個詞元分頁"),
     _text(r"(?P<dtype>\S+) KV cache for (?P<batch>\d+) x (?P<seq_len>\d+) tokens",
           "{dtype} KV 快取：{batch} × {seq_len} 個詞元"),
-    _text(r"recurrent \(Mamba/DeltaNet\) state per sequence", "每個序列的循環層（Mamba/DeltaNet）狀態"),
+    _text(r"recurrent \(Mamba/DeltaNet\) state per sequence", "每個序列的遞迴層（Mamba/DeltaNet）狀態"),
     _text(r"profile run: forward of (?P<tokens>\d+) tokens \((?P<forward>[\d.,]+ GiB)\) "
           r"vs sampler on (?P<rows>\d+) rows \((?P<sampler>[\d.,]+ GiB)\)",
           "記憶體剖析執行：{tokens} 個詞元的前向傳播（{forward}）與處理 {rows} 列的取樣器（{sampler}），取較大者"),
@@ -55,7 +55,7 @@ TERMS: list[tuple[re.Pattern, str]] = [
     _text(r"(?P<format>\S+) weights, sharded over (?P<tp>\d+) GPU\(s\) as vLLM shards them \(with (?P<extras>.+)\)",
           "{format} 權重，依 vLLM 的切分方式分散到 {tp} 張 GPU（含{extras}）"),
     _text(r"all memory outside PyTorch on the device, CUDA context included, as this release counts it",
-          "裝置上 PyTorch 以外的全部記憶體（含 CUDA context），依此版本的算法計入"),
+          "裝置上 PyTorch 以外的全部記憶體（含 CUDA context），依此版本的計算方式計入"),
     _text(r"cuBLAS/attention workspaces outside PyTorch", "PyTorch 配置器以外的 cuBLAS 與注意力工作區"),
     _text(r"CUDA context, outside the gpu_memory_utilization budget",
           "CUDA context，不在 gpu_memory_utilization 的預算之內"),
@@ -113,10 +113,10 @@ NOTES: list[tuple[re.Pattern, str]] = [
     _text(r"(?P<gpu>.+) has no FP8 tensor cores: vLLM runs FP8 weights through its weight-only Marlin kernels "
           r"\(same memory, 16-bit compute\)",
           "{gpu} 沒有 FP8 張量核心：vLLM 以僅權重的 Marlin 核心執行 FP8 權重（記憶體用量相同，以 16 位元運算）"),
-    _text(r"vLLM (?P<label>\S+): (?P<vllm_summary>.+)", "vLLM {label} 版的記憶體算法：{vllm_summary}"),
+    _text(r"vLLM (?P<label>\S+): (?P<vllm_summary>.+)", "vLLM {label} 版的記憶體計算方式：{vllm_summary}"),
     _text(r"hybrid model: the recurrent state is counted per sequence beside the attention pages; vLLM's page "
           r"alignment of the two kinds is not modelled",
-          "混合模型：循環層狀態按序列計入，與注意力分頁分開；vLLM 對兩者分頁大小的對齊未納入模型"),
+          "混合模型：遞迴層狀態按序列計入，與注意力分頁分開；vLLM 對兩者分頁大小的對齊未納入模型"),
     _text(r"seq_len (?P<seq_len>[\d,]+) is beyond the model's max_position_embeddings \((?P<cap>[\d,]+)\): vLLM "
           r"refuses such a max_model_len unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1, and quality is not assured",
           "seq_len {seq_len} 超過模型的 max_position_embeddings（{cap}）：除非設定 VLLM_ALLOW_LONG_MAX_MODEL_LEN=1，"
@@ -143,7 +143,7 @@ NOTES: list[tuple[re.Pattern, str]] = [
     _text(r"MLA: one latent of kv_lora_rank \+ qk_rope_head_dim elements per token per layer, on every TP rank",
           "MLA：每層每個詞元一個潛在向量，含 kv_lora_rank + qk_rope_head_dim 個元素，每個 TP rank 各存一份"),
     _text(r"recurrent layers: constant state per sequence, in recurrent_state_bytes, not in kv_cache_bytes",
-          "循環層：每個序列的狀態大小固定，計入 recurrent_state_bytes，不計入 kv_cache_bytes"),
+          "遞迴層：每個序列的狀態大小固定，計入 recurrent_state_bytes，不計入 kv_cache_bytes"),
     _text(r"(?P<dtype>\S+): per-tensor K/V scales \((?P<bytes>\d+) bytes per layer\) are not counted",
           "{dtype}：逐張量的 K/V 縮放因子（每層 {bytes} 位元組）未計入"),
     _text(r"(?P<dtype>\S+): (?P<kv_description>.+); scales are counted", "{dtype}：{kv_description}；縮放因子已計入"),
@@ -293,7 +293,7 @@ ERRORS: list[tuple[re.Pattern, str]] = [
            "{kv_heads} 個 KV 頭（第 {layer} 層）無法在 {tp} 張 GPU 之間平均切分或複製"
            "（vLLM 要求 kv_heads % tp == 0；tp > kv_heads 時則要求 tp % kv_heads == 0）"),
     _error(r"(?P<heads>\d+) recurrent heads \(layer (?P<layer>\d+)\) cannot be split across (?P<tp>\d+) GPUs",
-           "{heads} 個循環層的頭（第 {layer} 層）無法平均分配到 {tp} 張 GPU"),
+           "{heads} 個遞迴層的頭（第 {layer} 層）無法平均分配到 {tp} 張 GPU"),
     _error(r"(?P<name>\S+) width (?P<width>\d+) is not divisible by (?P<tp>\d+) GPUs "
            r"\(column/row-parallel layers split it evenly\)",
            "{name} 的寬度 {width} 無法被 {tp} 張 GPU 整除（column-parallel 與 row-parallel 層需要平均切分它）"),

@@ -1,0 +1,24 @@
+"""The zh-TW pages use Taiwan's words: usages that read as Mainland Chinese to a Taiwanese reader are listed here
+with the word this site uses instead (docs/_data/glossary.yml holds the terms)."""
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCES = sorted([*(ROOT / "docs" / "zh-TW").rglob("*.md"), *(ROOT / "docs" / "zh-TW").rglob("*.ipynb"),
+                  ROOT / "calculators" / "messages_zh.py", ROOT / "docs" / "_data" / "glossary.yml"])
+MAINLAND = {
+    "端到端": "端對端", "循環層": "遞迴層", "循環狀態": "遞迴狀態", "數據": "資料", "信源": "訊號源", "逆矩陣": "反矩陣",
+    "算法": "演算法 / 計算方式", "實現": "實作", "自帶": "內建", "程式庫": "儲存庫 (repository)", "内": "內",
+    "内存": "記憶體", "默認": "預設", "運行": "執行", "信息": "資訊",
+}
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_no_mainland_usage(path):
+    text = path.read_text(encoding="utf-8").replace("演算法", "")
+    if path.name == "glossary.yml":
+        text = "\n".join(line for line in text.splitlines() if "zh" in line.split(":")[0])  # the Chinese fields
+    found = {word: instead for word, instead in MAINLAND.items() if word in text}
+    assert not found, found
