@@ -9,7 +9,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SOURCES = sorted([*(ROOT / "docs" / "zh-TW").rglob("*.md"), *(ROOT / "docs" / "zh-TW").rglob("*.ipynb"),
                   ROOT / "calculators" / "messages_zh.py", ROOT / "docs" / "_data" / "glossary.yml"])
 MAINLAND = {
-    "端到端": "端對端", "循環層": "遞迴層", "循環狀態": "遞迴狀態", "數據": "資料", "信源": "訊號源", "逆矩陣": "反矩陣",
+    "端到端": "端對端", "循環層": "遞迴層", "循環狀態": "遞迴狀態", "數據": "資料", "信源": "訊號源",
+    "逆矩陣": "反矩陣",
     "算法": "演算法 / 計算方式", "實現": "實作", "自帶": "內建", "程式庫": "儲存庫 (repository)", "内": "內",
     "内存": "記憶體", "默認": "預設", "運行": "執行", "信息": "資訊",
 }
