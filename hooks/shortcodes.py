@@ -40,6 +40,7 @@ import calculator_widget  # noqa: E402 - a sibling module, importable once hooks
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "docs" / "_data"
 SNIPPETS_DIR = ROOT / "snippets"
+YES_NO = {"en": ("yes", "no"), "zh-TW": ("是", "否")}
 # Code (fenced blocks and inline spans) is matched first and left alone, so pages can show the syntax itself.
 SHORTCODE = re.compile(
     r"(?P<code>^(?P<fence>```|~~~).*?^(?P=fence)|`[^`\n]+`)"  # a fenced block or an inline code span
@@ -115,7 +116,7 @@ def render_calc(language: str, *words: str) -> str:
         except (KeyError, IndexError, ValueError) as error:
             raise PluginError(f"calc {' '.join(argv)}: no {path!r} in the result") from error
     if isinstance(value, bool):
-        return {"en": ("no", "yes"), "zh-TW": ("否", "是")}[language][value]
+        return _format(value, language)
     if isinstance(value, int):
         return memory(value) if path.endswith("bytes") else count(value)
     if isinstance(value, float):
@@ -161,9 +162,11 @@ def _lookup(value, path: str, what: str):
     return value
 
 
-def _format(value) -> str:
-    if isinstance(value, bool) or value is None:
-        return str(value)
+def _format(value, language: str = "en") -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return YES_NO[language][0 if value else 1]
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
@@ -172,7 +175,7 @@ def _format(value) -> str:
 
 
 def render_result(language: str, file: str, path: str) -> str:
-    return _format(_lookup(_results(file), path, f"result {file}"))
+    return _format(_lookup(_results(file), path, f"result {file}"), language)
 
 
 def render_results_table(language: str, file: str, path: str, columns: str, *filters: str) -> str:
@@ -185,20 +188,11 @@ def render_results_table(language: str, file: str, path: str, columns: str, *fil
         raise PluginError(f"results_table {file}: {path!r} is not a list")
     if not kept:
         raise PluginError(f"results_table {file}: no record matches {filters}")
-    yes, no = YES_NO[language]
-
-    def cell(value) -> str:
-        if value is None:
-            return "–"
-        if isinstance(value, bool):
-            return yes if value else no
-        return _format(value)
-
     def localized(name: str, record: dict) -> str:
         return f"{name}_zh" if language == "zh-TW" and f"{name}_zh" in record else name
 
     for record in kept:
-        rows.append("| " + " | ".join(cell(_lookup(record, localized(n, record), f"results_table {file}"))
+        rows.append("| " + " | ".join(_format(_lookup(record, localized(n, record), f"results_table {file}"), language)
                                       for n in names) + " |")
     return "\n".join(rows)
 
@@ -209,20 +203,18 @@ RELEASE_HEADERS = {
     "zh-TW": ("vLLM 版本", "引擎", "`gpu_memory_utilization` 預設值", "CUDA graph 計入預算", "CUDA context 計入預算",
               "取樣器排序詞彙表", "KV 預算扣除的項目"),
 }
-YES_NO = {"en": ("yes", "no"), "zh-TW": ("是", "否")}
 
 
 def render_vllm_releases(language: str) -> str:
     from calculators.report import translator
     from calculators.vllm_releases import RELEASES
 
-    yes, no = YES_NO[language]
     translate = translator(language)
     rows = ["| " + " | ".join(RELEASE_HEADERS[language]) + " |", "|" + "---|" * len(RELEASE_HEADERS[language])]
     for r in RELEASES:
         budget = translate(f"vLLM {r.label}: {r.summary}").split(": " if language == "en" else "：", 1)[1]
-        cells = (r.label, r.engine, f"{r.default_gpu_memory_utilization:g}", yes if r.cuda_graphs_in_budget else no,
-                 yes if r.context_in_budget else no, yes if r.sorting_sampler else no, html.escape(budget))
+        cells = (r.label, r.engine, f"{r.default_gpu_memory_utilization:g}", _format(r.cuda_graphs_in_budget, language),
+                 _format(r.context_in_budget, language), _format(r.sorting_sampler, language), html.escape(budget))
         rows.append("| " + " | ".join(cells) + " |")
     return "\n".join(rows)
 

@@ -1,4 +1,5 @@
-"""The labs: stored outputs are what the code prints today, and both languages run the same code."""
+"""The single-notebook labs (docs/en/labs/*.ipynb): stored outputs are what the code prints today, and both languages
+run the same code. The four-notebook labs in folders are run by tests/test_labs.py."""
 
 import json
 from pathlib import Path
@@ -8,7 +9,7 @@ import pytest
 from tests.notebook_runner import run_code_cells, stored_outputs
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-NOTEBOOKS = sorted((DOCS / "en").rglob("*.ipynb"))
+NOTEBOOKS = sorted((DOCS / "en" / "labs").glob("*.ipynb"))
 
 
 def load(path: Path) -> dict:
@@ -38,3 +39,13 @@ def test_chinese_lab_has_the_same_code_and_outputs(english):
     assert code_cells(load(chinese)) == code_cells(load(english))
     english_cells, chinese_cells = load(english)["cells"], load(chinese)["cells"]
     assert [c["cell_type"] for c in chinese_cells] == [c["cell_type"] for c in english_cells]
+
+
+def test_the_rounding_lab_has_the_plots_level_3_promises():
+    level3 = (DOCS / "en" / "learning-path" / "level-3-formalization.md").read_text(encoding="utf-8")
+    assert "shows both effects with plots" in level3
+    for language in ("en", "zh-TW"):
+        notebook = load(DOCS / language / "labs" / "rounding-error.ipynb")
+        images = [o for c in notebook["cells"] if c["cell_type"] == "code" for o in c["outputs"]
+                  if "image/png" in o.get("data", {})]
+        assert len(images) == 2, language

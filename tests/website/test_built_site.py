@@ -107,3 +107,13 @@ def test_search_index_holds_segmented_chinese(site_dir):
     index = " ".join(doc["title"] + " " + doc["text"] for doc in docs)
     assert "\u200b" in index, "jieba segmentation (U+200B between words) is missing from the search index"
     assert "量化" in index and "quantization" in index
+
+
+def test_zh_pages_show_no_english_booleans(site_dir):
+    """Build-time values that are true or false read 是 / 否 on the zh-TW pages, not True / False."""
+    import re
+
+    for page in (site_dir / "zh-TW").rglob("index.html"):
+        text = re.sub(r"<(script|pre|code)[^>]*>.*?</\1>", "", page.read_text(encoding="utf-8"), flags=re.S)
+        cells = re.findall(r"<td[^>]*>(True|False)</td>", text)
+        assert not cells, page
