@@ -118,6 +118,11 @@ UI = {
         "copied": "已複製。", "command": "在命令列得到相同結果",
     },
 }
+# What a select option reads as, where a language words it differently from the value (the value is the CLI's)
+CHOICE_LABELS = {
+    "en": {"full": "full fine-tuning"},
+    "zh-TW": {"full": "全參數微調", "llm": "LLM()（Python）", "": "—"},
+}
 FIELD_LABELS = {
     "en": {
         "seq-len": "Context length (tokens)", "batch": "Concurrent sequences (batch)", "kv-dtype": "KV-cache dtype",
@@ -195,7 +200,7 @@ def render(language: str, command: str, page_dest_uri: str, config) -> str:
     parts.append(_model_inputs(ui))
     if fields:
         parts.append(f'<fieldset class="calc-options"><legend>{html.escape(ui["options"])}</legend>')
-        parts += [_field(field, labels[field.flag]) for field in fields]
+        parts += [_field(field, labels[field.flag], CHOICE_LABELS[language]) for field in fields]
         parts.append("</fieldset>")
     parts.append("</form>")
     parts.append(f'<p class="calc-status" role="status" aria-live="polite">{html.escape(ui["static"])}</p>')
@@ -330,7 +335,7 @@ def _model_inputs(ui: dict) -> str:
     )
 
 
-def _field(field: Field, label: str) -> str:
+def _field(field: Field, label: str, choice_labels: dict) -> str:
     name = html.escape(field.flag)
     if field.kind == "checkbox":
         control = f'<input type="checkbox" name="{name}" data-flag="{name}">'
@@ -339,7 +344,7 @@ def _field(field: Field, label: str) -> str:
     if field.kind == "select":
         options = "".join(
             f'<option value="{html.escape(value)}"{" selected" if value == field.default else ""}>'
-            f"{html.escape(text)}</option>"
+            f"{html.escape(choice_labels.get(value, text))}</option>"
             for value, text in field.choices
         )
         control = f'<select name="{name}" data-flag="{name}">{options}</select>'

@@ -117,3 +117,10 @@ def test_zh_pages_show_no_english_booleans(site_dir):
         text = re.sub(r"<(script|pre|code)[^>]*>.*?</\1>", "", page.read_text(encoding="utf-8"), flags=re.S)
         cells = re.findall(r"<td[^>]*>(True|False)</td>", text)
         assert not cells, page
+
+
+def test_calculator_options_are_worded_in_the_page_language(site_dir):
+    zh = (site_dir / "zh-TW" / "calculators" / "training-memory" / "index.html").read_text(encoding="utf-8")
+    en = (site_dir / "calculators" / "training-memory" / "index.html").read_text(encoding="utf-8")
+    assert '<option value="full">全參數微調</option>' in zh
+    assert '<option value="full">full fine-tuning</option>' in en
