@@ -124,3 +124,8 @@ def test_calculator_options_are_worded_in_the_page_language(site_dir):
     en = (site_dir / "calculators" / "training-memory" / "index.html").read_text(encoding="utf-8")
     assert '<option value="full">全參數微調</option>' in zh
     assert '<option value="full">full fine-tuning</option>' in en
+
+
+def test_the_palette_toggle_speaks_the_page_language(site_dir):
+    zh = (site_dir / "zh-TW" / "index.html").read_text(encoding="utf-8")
+    assert 'title="切換為深色模式"' in zh and 'title="Dark mode"' not in zh
