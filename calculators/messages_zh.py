@@ -134,7 +134,7 @@ NOTES: list[tuple[re.Pattern, str]] = [
     _text(r"paged optimizer states can be evicted to CPU RAM under memory pressure; counted on GPU",
           "分頁式最佳化器狀態在記憶體吃緊時可被移出到 CPU RAM；這裡仍計入 GPU"),
     _text(r"gradient accumulation: gradients persist through the forward pass and add to activations",
-          "梯度累積：梯度在前向傳播期間仍然保留，與激活值相加"),
+          "梯度累積：梯度在前向傳播期間仍然保留，與激活值同時占用記憶體"),
     # kv.py
     _text(r"sliding-window layers keep at most window - 1 tokens, as transformers' DynamicCache does",
           "滑動視窗層最多保留 window - 1 個詞元，與 transformers 的 DynamicCache 相同"),
