@@ -4,6 +4,7 @@ import functools
 import http.server
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -50,13 +51,13 @@ def site_dir(tmp_path_factory, hub) -> Path:
     return out
 
 
-# The policy the site is served under in the tests, and the one README ("Deploy") recommends: no inline script and
-# nothing from another host but the Hub, for the calculators' optional config fetch. Images may be data: URLs and
-# styles may be inline because Material draws its icons with data: SVGs in CSS and MathJax injects its styles.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; "
-    "img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self' {hub}"
-)
+# The policy the site is served under in the tests is the one README ("Deploy") recommends, read from it: no inline
+# script and nothing from another host but the Hub, for the calculators' optional config fetch (the tests' Hub
+# stand-in takes its place). Images may be data: URLs and styles may be inline because Material draws its icons
+# with data: SVGs in CSS and MathJax injects its styles.
+HUB = "https://huggingface.co"
+_README_POLICY = re.search(r"^Content-Security-Policy: (.+)$", (ROOT / "README.md").read_text(encoding="utf-8"), re.M)
+CONTENT_SECURITY_POLICY = _README_POLICY.group(1).replace(HUB, "{hub}")
 HUB_MODEL_ID = "example-org/tiny-hub-model"
 HUB_MODEL_CONFIG = {
     "model_type": "qwen3", "hidden_size": 512, "intermediate_size": 1536, "num_hidden_layers": 6,

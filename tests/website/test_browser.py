@@ -48,6 +48,14 @@ def test_home_page_loads_offline_without_errors(page, site_url, language, prefix
     assert page.log.foreign_requests == []
 
 
+def test_the_404_page_runs_under_the_recommended_policy(page, site_url):
+    """404.html is a static template, not a page: its inline scripts are moved out too (hooks/csp.py)."""
+    page.goto(site_url + "404.html", wait_until="networkidle")
+    assert page.log.console_errors == []
+    inline = "script:not([src]):not([type='application/json'])"
+    assert page.evaluate(f'() => document.querySelectorAll("{inline}").length') == 0
+
+
 @pytest.mark.parametrize("source,target", [("", "zh-TW/"), ("zh-TW/", "")])
 def test_language_switcher_lands_on_the_same_page(page, site_url, source, target):
     page.goto(site_url + source + "glossary/", wait_until="networkidle")
