@@ -223,3 +223,48 @@ def test_first_paint_result_is_the_computed_one(site_dir, path, prefix):
     parser.feed((site_dir / prefix / path / "index.html").read_text(encoding="utf-8"))
     argv = json.loads(parser.values["data-argv"])
     assert json.loads(parser.values["data-result-json"]) == cli_json(argv)
+
+
+def test_link_values_the_lists_lack_are_kept_and_a_pasted_config_travels_in_the_link(page, site_url, tmp_path):
+    # gpu=H100 is an alias (the list holds h100-sxm) and nvfp4 is a KV dtype the list does not offer: both are
+    # kept, so the result is the CLI's for the link's values, not a silent replacement
+    page.goto(site_url + "calculators/gpu-planner/?model=Qwen/Qwen3-8B&seq-len=4096&gpu=H100&kv-dtype=nvfp4")
+    wait_for_update(page, 0)
+    result, argv = shown(page)
+    assert argv[argv.index("--gpu"):argv.index("--gpu") + 2] == ["--gpu", "H100"]
+    assert result["kv_dtype"] == "nvfp4" and result == cli_json(argv)
+    # a pasted config is part of the shareable link, and the link restores it
+    before = updates(page)
+    set_value(page, "#config-json", json.dumps(UNKNOWN_CONFIG))
+    wait_for_update(page, before)
+    link = page.url
+    assert "config=" in link
+    other = page.context.new_page()
+    other.goto(link)
+    wait_for_update(other, 0)
+    (tmp_path / "config.json").write_text(json.dumps(UNKNOWN_CONFIG))
+    result, argv = shown(other)
+    assert json.loads(other.locator("#config-json").input_value()) == UNKNOWN_CONFIG
+    assert result == cli_json(argv, cwd=tmp_path)
+    other.close()
+
+
+def test_a_failed_fetch_stays_visible_while_the_page_recalculates(page, site_url):
+    page.route("**/resolve/main/config.json", lambda route: route.fulfill(status=500, body="down"))
+    page.goto(site_url + "calculators/kv-cache/?seq-len=4096&model=example-org/nothing")
+    wait_for_update(page, 0)
+    page.locator(".calc-fetch").click()
+    page.locator(".calc-error").wait_for(state="visible")
+    before = updates(page)
+    set_value(page, '[name="seq-len"]', "8192")  # a recalculation that does not touch the model
+    wait_for_update(page, before)
+    assert "config.json" in page.locator(".calc-error").inner_text()
+
+
+def test_going_offline_during_start_up_leaves_no_uncaught_error(page, site_url):
+    page.route("**/*.whl", lambda route: route.abort("internetdisconnected"))
+    page.route("**/pyodide-snapshot-*", lambda route: route.abort("internetdisconnected"))
+    page.goto(site_url + "calculators/kv-cache/?seq-len=4096")
+    page.locator(".calc-status.calc-failed").wait_for(timeout=60_000)
+    assert [e for e in page.log.console_errors if e.startswith("uncaught")] == []
+    assert page.locator("#calc-result table").count() > 0  # the build-time result is still there

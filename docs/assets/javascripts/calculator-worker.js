@@ -12,10 +12,13 @@ let pageResultJson = null;
 async function start(pyodideUrl, wheelUrl, snapshotUrl) {
   const { loadPyodide } = await import(new URL("pyodide.mjs", pyodideUrl).href);
   const wheel = fetchBytes(wheelUrl);
+  wheel.catch(() => {});  // awaited below; a failure (offline) is reported there, not as an unhandled rejection
   let pyodide = null;
   if (snapshotUrl) {
     try {
-      pyodide = await loadPyodide({ indexURL: pyodideUrl, _loadSnapshot: fetchSnapshot(snapshotUrl) });
+      const snapshot = fetchSnapshot(snapshotUrl);
+      snapshot.catch(() => {});  // loadPyodide awaits it later; its failure is handled there, not left unhandled
+      pyodide = await loadPyodide({ indexURL: pyodideUrl, _loadSnapshot: snapshot });
     } catch (error) {
       console.warn("calculator: starting Python without the snapshot:", String(error));
     }

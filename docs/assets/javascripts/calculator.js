@@ -50,12 +50,25 @@ function setUp(root) {
 
   function restoreFromUrl() {
     for (const [name, value] of new URLSearchParams(location.search)) {
+      if (name === "config") {
+        pasted.value = value;  // a pasted config.json travels in the link (see saveToUrl)
+        continue;
+      }
       const element = form.elements.namedItem(name);
       if (!element || name === "config-json" || name === "config-file") continue;
-      if (element.type === "checkbox") element.checked = value === "" || value === "1" || value === "true";
-      else element.value = value;
+      if (element.type === "checkbox") {
+        element.checked = value === "" || value === "1" || value === "true";
+      } else if (element.tagName === "SELECT" && ![...element.options].some((o) => o.value === value)) {
+        // a value the CLI may accept though the list lacks it (an alias, another dtype): kept, never replaced;
+        // the engine accepts it or says what is wrong with it
+        element.add(new Option(value, value, true, true));
+      } else {
+        element.value = value;
+      }
     }
   }
+
+  const MAX_CONFIG_IN_URL = 8000;  // characters of a pasted config.json the shareable link carries
 
   function saveToUrl() {
     const params = new URLSearchParams();
@@ -67,6 +80,9 @@ function setUp(root) {
         params.set(element.name, element.value.trim());
       }
     }
+    const config = pasted.value.trim();
+    if (config && config.length <= MAX_CONFIG_IN_URL) params.set("config", config);
+    root.dataset.linkHoldsConfig = String(!config || config.length <= MAX_CONFIG_IN_URL);
     history.replaceState(null, "", "?" + params.toString() + location.hash);
   }
 
@@ -81,6 +97,8 @@ function setUp(root) {
   let pendingStarted = 0;
   let recommendTimer = 0;
   const RECOMMEND_DELAY_MS = 250;
+  const sent = new Map();  // request id -> the argv it ran with, so a result is labelled with its own inputs
+  let notice = "";  // a failed Hub fetch: shown until the model or the pasted config changes
 
   function fail(message) {
     status.textContent = ui.failed;
@@ -117,7 +135,8 @@ function setUp(root) {
     } else if (message.type === "failed") {
       fail(message.message);
     } else if (message.type === "result" && message.id === latest) {
-      show(message.payload);
+      show(message.payload, sent.get(message.id));
+      sent.clear();
     } else if (message.type === "result" && message.id === -latest) {
       if (recommend && message.payload.ok) {
         recommend.dataset.resultJson = JSON.stringify(message.payload.result);
@@ -133,6 +152,7 @@ function setUp(root) {
     const config = pasted.value.trim() ? pasted.value : null;
     latest += 1;
     pendingStarted = performance.now();
+    sent.set(latest, args);
     worker.postMessage({ type: "run", id: latest, argv: args, lang, config });
     // The GPU options (a plan per GPU model) follow once the input rests, so they never delay the next result.
     clearTimeout(recommendTimer);
@@ -146,8 +166,8 @@ function setUp(root) {
 
   // --- showing results and errors ----------------------------------------------------------------------
   function clearErrors() {
-    errorBox.hidden = true;
-    errorBox.textContent = "";
+    errorBox.hidden = !notice;
+    errorBox.textContent = notice;
     for (const element of root.querySelectorAll(".calc-field-error")) element.textContent = "";
   }
 
@@ -159,22 +179,22 @@ function setUp(root) {
     return engineField.replace(/_/g, "-");
   }
 
-  function show(payload) {
+  function show(payload, args) {
     clearErrors();
     if (payload.ok) {
       result.dataset.resultJson = JSON.stringify(payload.result);
-      result.dataset.argv = JSON.stringify(argv());
+      result.dataset.argv = JSON.stringify(args);
       result.innerHTML = payload.html;
       chart.innerHTML = payload.svg;
       markdown = payload.markdown;
       result.classList.remove("calc-stale");
       status.textContent = ui.ready;
-      commandLine.textContent = "python -m calculators " + argv().map(shellQuote).join(" ") + " --json";
+      commandLine.textContent = "python -m calculators " + args.map(shellQuote).join(" ") + " --json";
     } else {
       const target = fieldFor(payload.field);
       const slot = target && root.querySelector(`.calc-field-error[data-for="${CSS.escape(target)}"]`);
       if (slot) slot.textContent = payload.message;
-      errorBox.textContent = payload.message;
+      errorBox.textContent = notice ? `${notice}\n${payload.message}` : payload.message;
       errorBox.hidden = false;
       result.classList.add("calc-stale");
       status.textContent = ui.stale;
@@ -189,6 +209,7 @@ function setUp(root) {
   let timer = 0;
   form.addEventListener("input", (event) => {
     if (event.target.type === "file") return;
+    if (event.target === form.elements.model || event.target === pasted) notice = "";
     clearTimeout(timer);
     timer = setTimeout(calculate, 80);
   });
@@ -203,10 +224,11 @@ function setUp(root) {
 
   root.querySelector(".calc-fetch").addEventListener("click", async () => {
     const id = form.elements.model.value.trim();
+    notice = "";
     clearErrors();
     if (!/^[\w.\-]+(\/[\w.\-]+)?$/.test(id)) {
-      errorBox.textContent = ui.fetch_failed;
-      errorBox.hidden = false;
+      notice = ui.fetch_failed;
+      clearErrors();
       return;
     }
     status.textContent = ui.fetching;
@@ -220,8 +242,8 @@ function setUp(root) {
     } catch (error) {
       console.warn("calculator: fetching config.json failed:", String(error));
       status.textContent = ready ? ui.ready : status.textContent;
-      errorBox.textContent = ui.fetch_failed;
-      errorBox.hidden = false;
+      notice = ui.fetch_failed;  // kept across recalculations until the reader changes the model
+      clearErrors();
     }
   });
 
