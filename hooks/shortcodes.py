@@ -17,6 +17,7 @@ Shortcodes:
                                the records of the list at KEY.PATH ("." for a top-level list) as a table of the
                                given columns, keeping only records whose FIELD equals VALUE; on zh-TW
                                pages a column NAME shows the record's NAME_zh when it has one
+    {{ gpu_runs }}             a sentence on the latest run of the tests marked `gpu` (benchmarks/results/gpu-runs.json)
     {{ vllm_releases }}        the table of vLLM's memory accounting by release (calculators.vllm_releases)
     {{ run SNIPPET }}          what `python snippets/SNIPPET` prints, as a text block (run once per build, shared
                                by both languages; a non-zero exit fails the build)
@@ -219,6 +220,22 @@ def render_vllm_releases(language: str) -> str:
     return "\n".join(rows)
 
 
+GPU_RUNS = {
+    "en": ("No run of the tests marked `gpu` is recorded yet (`benchmarks/results/gpu-runs.json`).",
+           "The tests marked `gpu` last ran on {date} on {gpu}: {passed} passed, {failed} failed "
+           "(`benchmarks/results/gpu-runs.json`)."),
+    "zh-TW": ("目前還沒有標記為 `gpu` 的測試的執行紀錄（`benchmarks/results/gpu-runs.json`）。",
+              "標記為 `gpu` 的測試最近一次在 {date} 於 {gpu} 上執行：{passed} 項通過、{failed} 項失敗"
+              "（`benchmarks/results/gpu-runs.json`）。"),
+}
+
+
+def render_gpu_runs(language: str) -> str:
+    runs = _results("gpu-runs")["runs"]
+    none, latest = GPU_RUNS[language]
+    return latest.format(**runs[-1]) if runs else none
+
+
 def render_calculator(language: str, name: str) -> str:
     page = _current_page["page"]
     if name not in calculator_widget.CALCULATORS:
@@ -235,6 +252,7 @@ SHORTCODES = {
     "glossary": render_glossary,
     "run": render_run,
     "vllm_releases": render_vllm_releases,
+    "gpu_runs": render_gpu_runs,
 }
 _current_page: dict = {}
 

@@ -6,7 +6,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import pytest
 
-from .conftest import LANGUAGES
+from .conftest import LANGUAGES, ROOT
 from .html_index import content_pages, parse_page
 
 
@@ -129,3 +129,14 @@ def test_calculator_options_are_worded_in_the_page_language(site_dir):
 def test_the_palette_toggle_speaks_the_page_language(site_dir):
     zh = (site_dir / "zh-TW" / "index.html").read_text(encoding="utf-8")
     assert 'title="切換為深色模式"' in zh and 'title="Dark mode"' not in zh
+
+
+def test_recipe_pages_state_the_gpu_runs_from_the_data_not_from_typed_sentences(site_dir):
+    import json
+
+    runs = json.loads((ROOT / "benchmarks" / "results" / "gpu-runs.json").read_text(encoding="utf-8"))["runs"]
+    expected = "No run of the tests marked" if not runs else "The tests marked"
+    for page in ("gptq", "awq", "fp8", "pruning", "bitsandbytes", "migration"):
+        assert expected in (site_dir / "recipes" / page / "index.html").read_text(encoding="utf-8"), page
+    for source in (ROOT / "docs").rglob("*.md"):
+        assert "been lent" not in source.read_text(encoding="utf-8"), source
