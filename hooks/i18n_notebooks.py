@@ -8,7 +8,13 @@
    toc) turns a Chinese heading into "_1", the page body into an empty id, so the zh-TW table of contents links
    nowhere. Both are switched to Python-Markdown's Unicode slugify, which keeps CJK characters and gives English
    headings the same ids as before.
+3. mkdocs-jupyter leaves a notebook's links as written, to files (`02-Prune.ipynb`, `../../glossary.md#wanda`), so
+   they work in Jupyter and on GitHub but not on the site, where each page is a folder. on_page_content rewrites
+   each relative link that names a file of the site to that file's page URL, keeping the fragment.
 """
+
+import posixpath
+import re
 
 import markdown
 import mkdocs_jupyter.convert
@@ -36,3 +42,20 @@ def on_files(files, config):
         files.remove(file)
         files.append(page)
     return files
+
+
+RELATIVE_HREF = re.compile(r'href="(?![a-z][a-z0-9+.-]*:|/|#)(?P<path>[^"#]+\.(?:md|ipynb))(?P<fragment>#[^"]*)?"')
+
+
+def on_page_content(html, page, config, files):
+    if not page.file.src_uri.endswith(".ipynb"):
+        return html
+
+    def to_page_url(match):
+        path = posixpath.normpath(posixpath.join(posixpath.dirname(page.file.src_uri), match["path"]))
+        target = files.get_file_from_path(path)
+        if target is None:
+            return match[0]  # left for the site's link check to report
+        return f'href="{target.url_relative_to(page.file)}{match["fragment"] or ""}"'
+
+    return RELATIVE_HREF.sub(to_page_url, html)

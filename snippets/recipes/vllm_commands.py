@@ -25,8 +25,13 @@ pip install "vllm==0.33.0"
 # --8<-- [end:install]
 """
 
-# Every flag below must be one of these (tests/recipes/test_vllm_commands.py checks it).
-DOCUMENTED_FLAGS = ("--max-model-len", "--gpu-memory-utilization", "--kv-cache-dtype", "--quantization")
+# Every flag below, and in the labs' SERVE_* commands (snippets/labs/), must be one of these
+# (tests/recipes/test_vllm_commands.py checks it). `--runner` and `--pooler-config` (the distillation lab's embedding
+# student) were checked in vLLM 0.33.0's source: vllm/engine/arg_utils.py adds both to the model group
+# (ModelConfig.runner, "pooling" a RunnerType; ModelConfig.pooler_config, a PoolerConfig whose pooling_type takes
+# "MEAN").
+DOCUMENTED_FLAGS = ("--max-model-len", "--gpu-memory-utilization", "--kv-cache-dtype", "--quantization", "--runner",
+                    "--pooler-config")
 
 SERVE_GPTQ = "vllm serve ./out/llama-w4a16 --max-model-len 8192"
 SERVE_AWQ = "vllm serve ./out/llama-awq-w4a16-asym --max-model-len 8192"

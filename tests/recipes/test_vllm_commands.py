@@ -4,15 +4,21 @@ import shlex
 
 import pytest
 
+from snippets.labs import distillation as lab_distillation
+from snippets.labs import gptq as lab_gptq
+from snippets.labs import wanda as lab_wanda
 from snippets.recipes import awq_llmcompressor, fp8_llmcompressor, gptq_llmcompressor
 from snippets.recipes.vllm_commands import DOCUMENTED_FLAGS, SERVE_COMMANDS
 
 RECIPE_SAVE_DIRS = {m.SAVE_DIR for m in (gptq_llmcompressor, awq_llmcompressor, fp8_llmcompressor)}
+LAB_COMMANDS = {f"{lab.__name__.rsplit('.', 1)[1]}.{name}": value for lab in (lab_gptq, lab_wanda, lab_distillation)
+                for name, value in vars(lab).items() if name.startswith("SERVE_") and isinstance(value, str)}
+ALL_COMMANDS = {**SERVE_COMMANDS, **LAB_COMMANDS}
 
 
-@pytest.mark.parametrize("name", sorted(SERVE_COMMANDS))
+@pytest.mark.parametrize("name", sorted(ALL_COMMANDS))
 def test_command_uses_only_documented_flags_with_values(name):
-    words = shlex.split(SERVE_COMMANDS[name])
+    words = shlex.split(ALL_COMMANDS[name])
     assert words[:2] == ["vllm", "serve"]
     flags = words[3::2]
     values = words[4::2]
@@ -25,6 +31,12 @@ def test_command_uses_only_documented_flags_with_values(name):
             assert 0 < float(value) <= 1
         if flag == "--max-model-len":
             assert int(value) > 0
+
+
+@pytest.mark.parametrize("name", sorted(LAB_COMMANDS))
+def test_a_lab_serves_the_folder_its_notebooks_write(name):
+    model = shlex.split(LAB_COMMANDS[name])[2].removeprefix("./")
+    assert model.startswith(f".cache/labs/{name.split('.')[0]}/real/"), model
 
 
 @pytest.mark.parametrize("name", sorted(SERVE_COMMANDS))
@@ -41,7 +53,7 @@ def test_llm_compressor_checkpoints_need_no_quantization_flag():
 
 
 def test_every_vllm_serve_line_on_the_site_is_one_of_these_commands():
-    """The recipe pages show the serve commands as shell text; each such line, in both languages, must be one of
+    """The recipe and lab pages show the serve commands as shell text; each such line, in both languages, must be one of
     the constants checked above, so a page cannot drift from them."""
     from pathlib import Path
 
@@ -52,6 +64,7 @@ def test_every_vllm_serve_line_on_the_site_is_one_of_these_commands():
             if line.strip().startswith("vllm serve"):
                 shown.setdefault(line.strip(), []).append(str(page.relative_to(docs)))
     assert shown, "the recipe pages show vLLM serve commands"
-    unknown = {line: pages for line, pages in shown.items() if line not in SERVE_COMMANDS.values()}
+    unknown = {line: pages for line, pages in shown.items() if line not in ALL_COMMANDS.values()}
     assert not unknown, unknown
-    assert set(SERVE_COMMANDS.values()) <= set(shown), "every command is shown somewhere"
+    # The labs print their commands from the constants, so only the recipes' commands must appear as page text.
+    assert set(SERVE_COMMANDS.values()) <= set(shown), "every recipe command is shown somewhere"
