@@ -23,3 +23,22 @@ def test_no_mainland_usage(path):
         text = "\n".join(line for line in text.splitlines() if "zh" in line.split(":")[0])  # the Chinese fields
     found = {word: instead for word, instead in MAINLAND.items() if word in text}
     assert not found, found
+
+
+def rejected_translations() -> dict[str, str]:
+    """Each glossary term's rejected translations (its zh_not), mapped to the one the site uses."""
+    import yaml
+
+    sections = yaml.safe_load((ROOT / "docs" / "_data" / "glossary.yml").read_text(encoding="utf-8"))
+    terms = [term for section in sections for term in section["terms"]]
+    return {variant: term["zh"] for term in terms for variant in term.get("zh_not", [])}
+
+
+@pytest.mark.parametrize("path", [p for p in SOURCES if p.name != "glossary.yml"],
+                         ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_one_term_one_translation(path):
+    """A term the glossary records is written the glossary's way on every zh-TW page."""
+    text, rejected = path.read_text(encoding="utf-8"), rejected_translations()
+    assert "彩票假說" in rejected, "the glossary records rejected translations (zh_not)"
+    found = {variant: chosen for variant, chosen in rejected.items() if variant in text}
+    assert not found, found
