@@ -148,6 +148,7 @@ _GRAPHS_OUT = "CUDA graphs captured after the KV cache is allocated, outside the
 _PROFILED = "KV budget = total x utilization - weights - activation peak - non-torch increase"
 _DEVICE_WIDE = ("KV budget = total x utilization - torch peak (weights included) - every non-torch byte on the "
                 "device (CUDA context and NCCL included)")
+_V1_SNAPSHOT_BEFORE_NCCL = f"V1; {_PROFILED} since a start-up snapshot taken before NCCL is set up; {_GRAPHS_OUT}"
 
 RELEASES: tuple[VLLMRelease, ...] = (
     VLLMRelease((0, 4, 0), "0.4.0-0.6.3", context_in_budget=False, chunked_tokens_v0=512,
@@ -171,11 +172,11 @@ RELEASES: tuple[VLLMRelease, ...] = (
                 summary=f"V1; {_DEVICE_WIDE}; {_GRAPHS_OUT}", **_V1),
     VLLMRelease((0, 9, 1), "0.9.1-0.9.2", context_in_budget=False, cuda_graphs_in_budget=False,
                 batch_scheme="v1-70gib-not-a100", sorting_sampler=False,
-                summary=f"V1; {_PROFILED} since a start-up snapshot taken before NCCL is set up; {_GRAPHS_OUT}",
+                summary=_V1_SNAPSHOT_BEFORE_NCCL,
                 **_V1),
     VLLMRelease((0, 10, 0), "0.10", context_in_budget=False, cuda_graphs_in_budget=False,
                 batch_scheme="v1-70gib-not-a100", sorting_sampler=False,
-                summary=f"V1; {_PROFILED} since a start-up snapshot taken before NCCL is set up; {_GRAPHS_OUT}",
+                summary=_V1_SNAPSHOT_BEFORE_NCCL,
                 **_V1),
     VLLMRelease((0, 11, 0), "0.11.0", context_in_budget=False, cuda_graphs_in_budget=False,
                 batch_scheme="v1-70gib-not-a100", sorting_sampler=False,
