@@ -97,3 +97,16 @@ def test_code_blocks_are_included_snippets_or_marked_not_executable(language, pa
             f"{language}/{page}: a ```{info} block that is not included from snippets/ and not marked as "
             f"{sorted(NOT_EXECUTED)}:\n" + "\n".join(body[:5])
         )
+
+
+DISPLAY_MATH = re.compile(r"^[ \t]*\$\$\n(.*?)^[ \t]*\$\$", re.M | re.S)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_code_and_formulas_are_the_same_in_both_languages(page):
+    """The convention: a code block (comments included) and a displayed formula (its `\\text{}` labels included) are
+    written once, in English, and appear unchanged on the zh-TW page; the sentences around them are translated."""
+    english, chinese = read("en", page), read("zh-TW", page)
+    code = lambda text: [m.group("body") for m in FENCE.finditer(text)]  # noqa: E731
+    assert code(english) == code(chinese), page
+    assert DISPLAY_MATH.findall(english) == DISPLAY_MATH.findall(chinese), page
