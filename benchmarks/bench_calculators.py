@@ -22,10 +22,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from calculators.configs import load_spec, preset_config  # noqa: E402
+from calculators.families import model_spec  # noqa: E402
 from calculators.kv import kv_cache  # noqa: E402
 from calculators.params import count_parameters  # noqa: E402
 from calculators.plan import memory_plan, recommend  # noqa: E402
-from calculators.spec import model_spec  # noqa: E402
 from calculators.training import training_memory  # noqa: E402
 from calculators.weights import weight_memory  # noqa: E402
 

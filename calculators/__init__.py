@@ -32,7 +32,7 @@ _EXPORTS = {
     "SlidingAttention": "spec",
     "MLAAttention": "spec",
     "RecurrentMixer": "spec",
-    "model_spec": "spec",
+    "model_spec": "families",
     "load_config": "configs",
     "load_spec": "configs",
     "PRESETS": "presets",

@@ -15,8 +15,8 @@ The tolerances are the issue's targets, stated once here for the test, the bench
 from __future__ import annotations
 
 from .configs import preset_config
+from .families import model_spec
 from .plan import memory_plan
-from .spec import model_spec
 
 GIB = 2**30
 WEIGHTS_TOLERANCE = 0.015

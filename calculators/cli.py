@@ -188,7 +188,7 @@ def _spec(args: argparse.Namespace):
     import pathlib
 
     from .configs import load_config, load_spec
-    from .spec import model_spec
+    from .families import model_spec
 
     source = args.config
     if source and len(source) < 4096 and os.path.exists(source):

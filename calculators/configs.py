@@ -14,8 +14,9 @@ import re
 from functools import cache
 
 from calculators.errors import LIMITS, CalculatorError, describe
+from calculators.families import model_spec
 from calculators.presets import PRESETS
-from calculators.spec import ModelSpec, model_spec
+from calculators.spec import ModelSpec
 
 _PRESETS_BY_LOWER = {hf_id.lower(): hf_id for hf_id in PRESETS}
 

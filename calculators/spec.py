@@ -1,6 +1,6 @@
 """A model described the way memory questions need it: weight tensors and one token mixer per layer.
 
-``model_spec(config)`` reads a Hugging Face ``config.json`` dict into a :class:`ModelSpec`:
+``calculators.families.model_spec(config)`` reads a Hugging Face ``config.json`` dict into a :class:`ModelSpec`:
 
 * ``tensors``: every parameter tensor that ``transformers`` builds for ``AutoModelForCausalLM`` (tied
   weights once), grouped into :class:`TensorGroup` s of identical tensors. Parameter counts, weight
@@ -16,9 +16,8 @@ fields with ``approximate=True`` and notes that say what was assumed.
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, replace
-from functools import cached_property, lru_cache
+from dataclasses import dataclass
+from functools import cached_property
 from math import prod
 from typing import TYPE_CHECKING, ClassVar
 
@@ -241,33 +240,3 @@ class ModelSpec:
         for mixer in self.mixers:
             counts[mixer] = counts.get(mixer, 0) + 1
         return tuple(counts.items())
-
-
-def model_spec(config: object, *, source: str = "config") -> ModelSpec:
-    """Read a Hugging Face ``config.json`` object (a dict) into a :class:`ModelSpec`.
-
-    Multimodal configs with a ``text_config`` are read through their text model (the vision tower is not
-    counted, and a note says so). Missing or ill-typed fields raise :class:`CalculatorError` naming the
-    field (``config.hidden_size``). ``source`` is a label carried into every result (a path or preset id).
-    """
-    if not isinstance(config, dict):
-        raise CalculatorError("config", f"expected a JSON object (dict), got {type(config).__name__}")
-    if not isinstance(source, str):
-        raise CalculatorError("source", f"expected a string, got {type(source).__name__}")
-    try:
-        key = json.dumps(config, sort_keys=True, allow_nan=False)
-    except (TypeError, ValueError, RecursionError):
-        key = None  # not JSON data: read it uncached, and let the reader name the bad field
-    spec = _cached_spec(key) if key is not None else _read(config)
-    return spec if spec.source == source else replace(spec, source=source)
-
-
-@lru_cache(maxsize=256)
-def _cached_spec(config_json: str) -> ModelSpec:
-    return _read(json.loads(config_json))
-
-
-def _read(config: dict) -> ModelSpec:
-    from calculators.families import read_model  # the readers import this module's data classes
-
-    return read_model(config)

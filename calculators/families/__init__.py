@@ -6,8 +6,10 @@ not a branch in the formulas.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import replace
+from functools import lru_cache
 
 from calculators.errors import CalculatorError, describe
 from calculators.families.classic import read_bloom, read_falcon, read_gpt2, read_gpt_neox
@@ -84,3 +86,27 @@ def read_model(config: dict) -> ModelSpec:
 def _with_runtime_facts(spec: ModelSpec, text_config: dict, config: dict) -> ModelSpec:
     """Add what an engine builds beside the parameters: rotary tables, and the checkpoint's own format."""
     return replace(spec, rotary_caches=rotary_caches(text_config, spec), checkpoint_format=checkpoint_format(config))
+
+
+def model_spec(config: object, *, source: str = "config") -> ModelSpec:
+    """Read a Hugging Face ``config.json`` object (a dict) into a :class:`ModelSpec`.
+
+    Multimodal configs with a ``text_config`` are read through their text model (the vision tower is not
+    counted, and a note says so). Missing or ill-typed fields raise :class:`CalculatorError` naming the
+    field (``config.hidden_size``). ``source`` is a label carried into every result (a path or preset id).
+    """
+    if not isinstance(config, dict):
+        raise CalculatorError("config", f"expected a JSON object (dict), got {type(config).__name__}")
+    if not isinstance(source, str):
+        raise CalculatorError("source", f"expected a string, got {type(source).__name__}")
+    try:
+        key = json.dumps(config, sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
+        key = None  # not JSON data: read it uncached, and let the reader name the bad field
+    spec = _cached_spec(key) if key is not None else read_model(config)
+    return spec if spec.source == source else replace(spec, source=source)
+
+
+@lru_cache(maxsize=256)
+def _cached_spec(config_json: str) -> ModelSpec:
+    return read_model(json.loads(config_json))

@@ -290,12 +290,13 @@ def _api_errors() -> list[Callable[[], object]]:
     """Raise sites no page reaches (the Python API's own argument checks), called directly."""
     from calculators.configs import load_config, parse_config_json, preset_config, preset_spec
     from calculators.errors import non_negative_int, positive_int
+    from calculators.families import model_spec
     from calculators.families.reader import ConfigReader
     from calculators.gpus import get_gpu
     from calculators.kv import kv_cache
     from calculators.params import count_parameters
     from calculators.plan import memory_curve, memory_plan
-    from calculators.spec import TensorGroup, model_spec
+    from calculators.spec import TensorGroup
     from calculators.training import lora_parameters
     from calculators.weights import _size_group, linear_bytes, parse_format, weight_memory
 

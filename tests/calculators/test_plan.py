@@ -306,7 +306,7 @@ def test_a_context_longer_than_the_model_is_noted_and_a_huge_context_is_no_error
     long = memory_plan(spec, seq_len=262144, gpu="H200", count=8, inverse=False)
     assert any("beyond the model's max_position_embeddings (131,072)" in note for note in long.notes)
     from calculators.configs import preset_config
-    from calculators.spec import model_spec
+    from calculators.families import model_spec
 
     huge = model_spec({**preset_config("meta-llama/Llama-3.1-8B"), "max_position_embeddings": 2**30,
                        "rope_scaling": None})
@@ -318,7 +318,7 @@ def test_a_context_longer_than_the_model_is_noted_and_a_huge_context_is_no_error
 
 
 def test_kv_heads_and_top_k_are_checked_for_every_reader():
-    from calculators.spec import model_spec
+    from calculators.families import model_spec
 
     generic = {"model_type": "mystery", "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
                "intermediate_size": 128, "vocab_size": 100}
@@ -516,7 +516,7 @@ def test_transformers_model_matches_the_cpu_allocator_peak_of_generate(reference
         current += event.cpu_memory_usage if event.name == "[memory]" else event.self_cpu_memory_usage
         peak = max(peak, current)
 
-    from calculators.spec import model_spec
+    from calculators.families import model_spec
 
     plan = memory_plan(model_spec(config), seq_len=prompt + new_tokens, batch=batch, gpu="H100",
                        engine="transformers", inverse=False)

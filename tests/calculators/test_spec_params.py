@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from calculators.configs import load_spec, preset_spec
 from calculators.errors import CalculatorError
-from calculators.families import READERS, SUPPORTED_MODEL_TYPES
+from calculators.families import READERS, SUPPORTED_MODEL_TYPES, model_spec
 from calculators.kv import kv_cache
 from calculators.params import count_parameters
 from calculators.presets import PRESETS
@@ -22,7 +22,6 @@ from calculators.spec import (
     MLAAttention,
     RecurrentMixer,
     SlidingAttention,
-    model_spec,
 )
 
 # ----------------------------------------------------------------------------------------------------

@@ -184,7 +184,7 @@ def test_activation_model_matches_the_tensors_pytorch_saves(reference, attention
         model(input_ids=ids, labels=ids)
     measured = sum(saved.values())
 
-    from calculators.spec import model_spec
+    from calculators.families import model_spec
 
     spec = model_spec({k: v for k, v in config.items() if k != "attn_implementation"})
     mem = training_memory(spec, method="full", seq_len=s, batch=b, attention=attention,
