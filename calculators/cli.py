@@ -225,11 +225,17 @@ def _cmd_weights(args) -> dict:
 def _cmd_plan(args) -> dict:
     from .plan import memory_plan
 
-    return memory_plan(_spec(args), seq_len=args.seq_len, **plan_arguments(args)).to_dict()
+    return memory_plan(_spec(args), seq_len=args.seq_len, **_plan_arguments(args)).to_dict()
 
 
-def plan_arguments(args: argparse.Namespace) -> dict:
-    """``memory_plan``'s deployment keywords from parsed ``plan`` flags (the chart uses the same)."""
+def plan_inputs(argv: list[str]):
+    """The model and ``memory_plan``'s deployment keywords that ``plan`` ARGV describes (the chart draws the same)."""
+    args = _parser().parse_args(argv)
+    return _spec(args), _plan_arguments(args)
+
+
+def _plan_arguments(args: argparse.Namespace) -> dict:
+    """``memory_plan``'s deployment keywords from parsed ``plan`` flags."""
     return dict(
         weights=args.weights, batch=args.batch, kv_dtype=args.kv_dtype, gpu=args.gpu,
         gpu_memory_gib=args.gpu_memory_gib, count=args.count, engine=args.engine, vllm_version=args.vllm_version,

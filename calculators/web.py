@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from .chart import memory_chart_svg
-from .cli import _parser, _spec, plan_arguments, run_json
+from .cli import plan_inputs, run_json
 from .configs import parse_config_json
 from .errors import CalculatorError
 from .report import render_html, render_markdown, translator
@@ -59,5 +59,5 @@ def page_result_json(argv_json: str, lang: str = "en", config_text: str | None =
 
 
 def _chart(argv: list[str], lang: str) -> str:
-    args = _parser().parse_args(argv)
-    return memory_chart_svg(_spec(args), labels=CHART_LABELS[lang], **plan_arguments(args))
+    spec, deployment = plan_inputs(argv)
+    return memory_chart_svg(spec, labels=CHART_LABELS[lang], **deployment)

@@ -1,0 +1,72 @@
+"""The package's shape: its modules import each other without a circle, and no module reaches into another's
+private names (an underscore name is the module's own business)."""
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = ROOT / "calculators"
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports(path: Path) -> list[tuple[str, list[str]]]:
+    """(module, names) for every import in the file, at any depth (a lazy import still ties two modules)."""
+    package = module_name(path) if path.name == "__init__.py" else module_name(path).rpartition(".")[0]
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, []) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = package.split(".")[: len(package.split(".")) - node.level + 1] if node.level else []
+            module = ".".join([*base, node.module] if node.module else base)
+            found.append((module, [alias.name for alias in node.names]))
+    return found
+
+
+MODULES = {module_name(p): p for p in PACKAGE.rglob("*.py")}
+
+
+def graph() -> dict[str, set[str]]:
+    edges = {}
+    for name, path in MODULES.items():
+        targets = set()
+        for module, names in imports(path):
+            targets |= {m for m in [module, *(f"{module}.{n}" for n in names)] if m in MODULES and m != name}
+        edges[name] = targets
+    return edges
+
+
+def test_the_graph_reads_the_package():
+    edges = graph()
+    assert "calculators.families" in edges["calculators.configs"]
+    assert "calculators.spec" in edges["calculators.families"]
+
+
+def test_no_import_circle():
+    edges, state, circles = graph(), {}, []
+
+    def visit(node, path):
+        state[node] = "open"
+        for target in sorted(edges[node]):
+            if state.get(target) == "open":
+                circles.append([*path[path.index(target):], target])
+            elif target not in state:
+                visit(target, [*path, target])
+        state[node] = "done"
+
+    for node in sorted(edges):
+        if node not in state:
+            visit(node, [node])
+    assert not circles, circles
+
+
+def test_no_private_name_is_imported_from_another_module():
+    users = [*PACKAGE.rglob("*.py"), *(ROOT / "hooks").glob("*.py"), *(ROOT / "benchmarks").glob("*.py")]
+    private = [(path.relative_to(ROOT).as_posix(), module, name) for path in users for module, names in imports(path)
+               if module.startswith("calculators") for name in names
+               if name.startswith("_") and not name.startswith("__")]
+    assert not private, private
