@@ -25,7 +25,7 @@ import importlib
 _EXPORTS = {
     # errors
     "CalculatorError": "errors",
-    # model description (helper A)
+    # model description
     "ModelSpec": "spec",
     "TensorGroup": "spec",
     "FullAttention": "spec",
@@ -42,7 +42,7 @@ _EXPORTS = {
     "kv_cache": "kv",
     "KVCache": "kv",
     "KV_DTYPES": "dtypes",
-    # planning (helper B)
+    # planning
     "weight_memory": "weights",
     "WeightMemory": "weights",
     "parse_format": "weights",

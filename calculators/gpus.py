@@ -74,14 +74,6 @@ class GPU:
     source_url: str
     notes: str = ""
 
-    @property
-    def memory_gib(self) -> float:
-        return self.memory_bytes / GIB
-
-    @property
-    def usable_gib(self) -> float:
-        return self.usable_bytes / GIB
-
     def to_dict(self) -> dict:
         return {
             "key": self.key,

@@ -163,7 +163,6 @@ class RecurrentMixer:
 
 
 Mixer = FullAttention | SlidingAttention | MLAAttention | RecurrentMixer
-AttentionMixer = FullAttention | SlidingAttention | MLAAttention
 
 
 def per_rank_kv_heads(num_heads: int, num_kv_heads: int, tp: int) -> int:

@@ -161,16 +161,16 @@ def read_dims(
     defaults = defaults or {}
 
     def required(key: str, **kwargs: object) -> int:
-        return r.int(key, defaults[key], **kwargs) if key in defaults else r.int(key, **kwargs)
+        return r.integer(key, defaults[key], **kwargs) if key in defaults else r.integer(key, **kwargs)
 
     hidden = required("hidden_size")
     layers = required("num_hidden_layers", maximum=LIMITS["num_hidden_layers"])
     heads = required("num_attention_heads")
     vocab = required("vocab_size", maximum=LIMITS["vocab_size"])
     if kv_heads_default is None:
-        kv_heads = r.int("num_key_value_heads", heads, note_default=False)
+        kv_heads = r.integer("num_key_value_heads", heads, note_default=False)
     else:
-        kv_heads = r.int("num_key_value_heads", kv_heads_default)
+        kv_heads = r.integer("num_key_value_heads", kv_heads_default)
     if check_gqa and heads % kv_heads:
         raise CalculatorError(
             r.field("num_key_value_heads"),
@@ -244,7 +244,7 @@ def moe_layer_indices(
     r: ConfigReader, layers: int, num_experts: int, *, sparse_step_key: str = "decoder_sparse_step"
 ) -> list[int]:
     """Qwen-MoE rule: layer i is sparse unless listed in ``mlp_only_layers``, if (i + 1) % step == 0."""
-    step = r.int(sparse_step_key, 1, note_default=False)
+    step = r.integer(sparse_step_key, 1, note_default=False)
     mlp_only = set(r.int_list("mlp_only_layers"))
     if num_experts == 0:
         return []

@@ -20,7 +20,7 @@ def _head_dim(r: ConfigReader, hidden: int, heads: int, heads_key: str) -> int:
 
 
 def _layers(r: ConfigReader, key: str, aliases: tuple[str, ...] = ()) -> int:
-    return r.int(key, aliases=aliases, maximum=LIMITS["num_hidden_layers"])
+    return r.integer(key, aliases=aliases, maximum=LIMITS["num_hidden_layers"])
 
 
 def _mlp(hidden: int, inner: int, layers: int, names: tuple[str, str], bias: bool = True) -> list[TensorGroup]:
@@ -32,14 +32,14 @@ def _mlp(hidden: int, inner: int, layers: int, names: tuple[str, str], bias: boo
 
 def read_gpt2(r: ConfigReader) -> ModelSpec:
     """gpt2: learned position embeddings (``n_positions``), fused ``c_attn``, MLP of ``n_inner`` (4 x)."""
-    hidden = r.int("n_embd", aliases=("hidden_size",))
+    hidden = r.integer("n_embd", aliases=("hidden_size",))
     layers = _layers(r, "n_layer", ("num_hidden_layers",))
-    heads = r.int("n_head", aliases=("num_attention_heads",))
-    vocab = r.int("vocab_size", maximum=LIMITS["vocab_size"])
-    positions = r.int("n_positions", 1024, aliases=("max_position_embeddings",), maximum=LIMITS["positions"])
+    heads = r.integer("n_head", aliases=("num_attention_heads",))
+    vocab = r.integer("vocab_size", maximum=LIMITS["vocab_size"])
+    positions = r.integer("n_positions", 1024, aliases=("max_position_embeddings",), maximum=LIMITS["positions"])
     inner = r.optional_int("n_inner") or 4 * hidden
-    tied = r.bool("tie_word_embeddings", True)
-    if r.bool("add_cross_attention", False):
+    tied = r.flag("tie_word_embeddings", True)
+    if r.flag("add_cross_attention", False):
         raise CalculatorError(r.field("add_cross_attention"), "only decoder-only GPT-2 (false) is supported")
     head_dim = _head_dim(r, hidden, heads, "n_head")
     tensors = [
@@ -68,14 +68,14 @@ def read_gpt2(r: ConfigReader) -> ModelSpec:
 
 def read_gpt_neox(r: ConfigReader) -> ModelSpec:
     """gpt_neox (Pythia, GPT-NeoX): fused ``query_key_value``, untied ``lm_head`` by default."""
-    hidden = r.int("hidden_size")
+    hidden = r.integer("hidden_size")
     layers = _layers(r, "num_hidden_layers")
-    heads = r.int("num_attention_heads")
-    vocab = r.int("vocab_size", maximum=LIMITS["vocab_size"])
-    intermediate = r.int("intermediate_size")
+    heads = r.integer("num_attention_heads")
+    vocab = r.integer("vocab_size", maximum=LIMITS["vocab_size"])
+    intermediate = r.integer("intermediate_size")
     max_positions = r.optional_int("max_position_embeddings", maximum=LIMITS["positions"])
-    bias = r.bool("attention_bias", True)
-    tied = r.bool("tie_word_embeddings", False)
+    bias = r.flag("attention_bias", True)
+    tied = r.flag("tie_word_embeddings", False)
     head_dim = _head_dim(r, hidden, heads, "num_attention_heads")
     tensors = [
         *embedding(vocab, hidden, "embed_in"),
@@ -103,22 +103,22 @@ def read_gpt_neox(r: ConfigReader) -> ModelSpec:
 def read_falcon(r: ConfigReader) -> ModelSpec:
     """falcon: ``multi_query`` (Falcon-7B, one K/V head) or ``new_decoder_architecture`` (Falcon-40B/180B,
     ``num_kv_heads`` K/V heads); parallel attention and MLP share one or two LayerNorms."""
-    hidden = r.int("hidden_size", aliases=("n_embed",))
+    hidden = r.integer("hidden_size", aliases=("n_embed",))
     layers = _layers(r, "num_hidden_layers")
-    heads = r.int("num_attention_heads")
-    vocab = r.int("vocab_size", maximum=LIMITS["vocab_size"])
+    heads = r.integer("num_attention_heads")
+    vocab = r.integer("vocab_size", maximum=LIMITS["vocab_size"])
     max_positions = r.optional_int("max_position_embeddings", maximum=LIMITS["positions"])
-    new_architecture = r.bool("new_decoder_architecture", False)
-    multi_query = r.bool("multi_query", True)
-    parallel_attn = r.bool("parallel_attn", True)
-    bias = r.bool("bias", False)
-    tied = r.bool("tie_word_embeddings", True)
+    new_architecture = r.flag("new_decoder_architecture", False)
+    multi_query = r.flag("multi_query", True)
+    parallel_attn = r.flag("parallel_attn", True)
+    bias = r.flag("bias", False)
+    tied = r.flag("tie_word_embeddings", True)
     ffn = r.optional_int("ffn_hidden_size") or 4 * hidden
     num_ln = r.optional_int("num_ln_in_parallel_attn")
     head_dim = _head_dim(r, hidden, heads, "num_attention_heads")
 
     if new_architecture:
-        kv_heads = r.int("num_kv_heads", heads, note_default=False)
+        kv_heads = r.integer("num_kv_heads", heads, note_default=False)
         if heads % kv_heads:
             raise CalculatorError(r.field("num_kv_heads"), f"must divide num_attention_heads ({heads}); got {kv_heads}")
         qkv_out = (heads + 2 * kv_heads) * head_dim
@@ -161,11 +161,11 @@ def read_falcon(r: ConfigReader) -> ModelSpec:
 
 def read_bloom(r: ConfigReader) -> ModelSpec:
     """bloom: ALiBi positions (no position parameters), a LayerNorm right after the embeddings."""
-    hidden = r.int("hidden_size", aliases=("n_embed",))
+    hidden = r.integer("hidden_size", aliases=("n_embed",))
     layers = _layers(r, "n_layer", ("num_hidden_layers",))
-    heads = r.int("n_head", aliases=("num_attention_heads",))
-    vocab = r.int("vocab_size", maximum=LIMITS["vocab_size"])
-    tied = r.bool("tie_word_embeddings", True)
+    heads = r.integer("n_head", aliases=("num_attention_heads",))
+    vocab = r.integer("vocab_size", maximum=LIMITS["vocab_size"])
+    tied = r.flag("tie_word_embeddings", True)
     head_dim = _head_dim(r, hidden, heads, "n_head")
     tensors = [
         *embedding(vocab, hidden, "word_embeddings"),

@@ -37,37 +37,38 @@ def read_deepseek_v3(r: ConfigReader) -> ModelSpec:
 
 def _read(r: ConfigReader, version: int) -> ModelSpec:
     v3 = version == 3
-    hidden = r.int("hidden_size")
-    layers = r.int("num_hidden_layers", maximum=LIMITS["num_hidden_layers"])
-    heads = r.int("num_attention_heads")
-    vocab = r.int("vocab_size", maximum=LIMITS["vocab_size"])
-    intermediate = r.int("intermediate_size")
+    hidden = r.integer("hidden_size")
+    layers = r.integer("num_hidden_layers", maximum=LIMITS["num_hidden_layers"])
+    heads = r.integer("num_attention_heads")
+    vocab = r.integer("vocab_size", maximum=LIMITS["vocab_size"])
+    intermediate = r.integer("intermediate_size")
     max_positions = r.optional_int("max_position_embeddings", maximum=LIMITS["positions"])
-    tied = r.bool("tie_word_embeddings", False)
-    attention_bias = r.bool("attention_bias", False)
-    mlp_bias = False if v3 else r.bool("mlp_bias", False)
+    tied = r.flag("tie_word_embeddings", False)
+    attention_bias = r.flag("attention_bias", False)
+    mlp_bias = False if v3 else r.flag("mlp_bias", False)
 
     mla = MLAAttention(
         num_heads=heads,
-        kv_lora_rank=r.int("kv_lora_rank", 512),
-        qk_rope_head_dim=r.int("qk_rope_head_dim", 64),
-        qk_nope_head_dim=r.int("qk_nope_head_dim", 128),
-        v_head_dim=r.int("v_head_dim", 128),
+        kv_lora_rank=r.integer("kv_lora_rank", 512),
+        qk_rope_head_dim=r.integer("qk_rope_head_dim", 64),
+        qk_nope_head_dim=r.integer("qk_nope_head_dim", 128),
+        v_head_dim=r.integer("v_head_dim", 128),
     )
     q_lora_rank = r.optional_int("q_lora_rank", 1536, note_default=True)
 
-    num_experts = r.int("n_routed_experts", 256 if v3 else 64, aliases=("num_local_experts", "num_experts"))
-    shared_experts = r.int("n_shared_experts", 1 if v3 else 2, minimum=0)
-    moe_intermediate = r.int("moe_intermediate_size", 2048 if v3 else 1407)
-    first_dense = r.int("first_k_dense_replace", 3 if v3 else 0, minimum=0, maximum=LIMITS["num_hidden_layers"])
+    num_experts = r.integer("n_routed_experts", 256 if v3 else 64, aliases=("num_local_experts", "num_experts"))
+    shared_experts = r.integer("n_shared_experts", 1 if v3 else 2, minimum=0)
+    moe_intermediate = r.integer("moe_intermediate_size", 2048 if v3 else 1407)
+    first_dense = r.integer("first_k_dense_replace", 3 if v3 else 0, minimum=0, maximum=LIMITS["num_hidden_layers"])
     moe_layers = max(0, layers - first_dense)
-    top_k = r.int("num_experts_per_tok", 8) if v3 or moe_layers == 0 else r.int("num_experts_per_tok")
+    top_k = r.integer("num_experts_per_tok", 8) if v3 or moe_layers == 0 else r.integer("num_experts_per_tok")
     check_top_k(r, "num_experts_per_tok", top_k, num_experts)
     if r.present("moe_layer_freq") and r.data["moe_layer_freq"] != 1:
         r.note(f"{r.field('moe_layer_freq')} ignored: transformers makes every layer after the dense ones MoE")
-    mtp_layers = (
-        r.int("num_nextn_predict_layers", 0, aliases=("num_mtp_layers",), minimum=0, note_default=False) if v3 else 0
-    )
+    mtp_layers = 0
+    if v3:
+        mtp_layers = r.integer("num_nextn_predict_layers", 0, aliases=("num_mtp_layers",), minimum=0,
+                               note_default=False)
 
     def moe_block(count: int) -> list[TensorGroup]:
         return [

@@ -46,21 +46,21 @@ def _read(r: ConfigReader, version: int) -> ModelSpec:
         d = read_dims(r, kv_heads_default=4, head_dim_default=256, defaults=defaults)
     else:
         d = read_dims(r, kv_heads_default=16 if version == 1 else 4, head_dim_default=256)
-    bias = r.bool("attention_bias", False)
-    tied = r.bool("tie_word_embeddings", True)
+    bias = r.flag("attention_bias", False)
+    tied = r.flag("tie_word_embeddings", True)
     layers = d.layers
 
     window = None
     types = every_layer("full_attention", layers)
     if version >= 2:
         window = sliding_window(r, 4096)
-        if version == 3 and window is not None and r.bool("use_bidirectional_attention", False):
+        if version == 3 and window is not None and r.flag("use_bidirectional_attention", False):
             window = window // 2 + 1  # as Gemma3TextConfig does for its bidirectional (embedding) variant
         given = r.layer_types(layers, ATTENTION_TYPES)
         if given is not None:
             types = given
         else:
-            pattern = 2 if version == 2 else r.int("sliding_window_pattern", 6, note_default=False)
+            pattern = 2 if version == 2 else r.integer("sliding_window_pattern", 6, note_default=False)
             types = ["sliding_attention" if (i + 1) % pattern else "full_attention" for i in range(layers)]
 
     tensors = [

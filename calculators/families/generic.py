@@ -52,17 +52,17 @@ def read_generic(r: ConfigReader) -> ModelSpec:
         if r.present(key):
             r.note(f"{r.field(key)} ignored: every layer is estimated as full attention")
     d = read_dims(r, check_gqa=False)
-    tied = r.bool("tie_word_embeddings", False)
+    tied = r.flag("tie_word_embeddings", False)
     num_experts = 0
     for key in ("num_local_experts", "num_experts", "n_routed_experts"):
         if r.present(key):
-            num_experts = r.int(key, minimum=0)
+            num_experts = r.integer(key, minimum=0)
             break
-    top_k = r.int("num_experts_per_tok", 0, minimum=0, note_default=False) if num_experts > 1 else 0
+    top_k = r.integer("num_experts_per_tok", 0, minimum=0, note_default=False) if num_experts > 1 else 0
     moe = num_experts > 1 and top_k > 0
     layers = d.layers
     if moe:
-        expert_size = r.int("moe_intermediate_size", d.intermediate, note_default=False)
+        expert_size = r.integer("moe_intermediate_size", d.intermediate, note_default=False)
         mlp = [
             *router(d.hidden, num_experts, layers),
             *routed_experts(d.hidden, expert_size, num_experts, min(top_k, num_experts), layers),

@@ -21,10 +21,10 @@ from calculators.spec import ModelSpec, TensorGroup
 
 def read_gpt_oss(r: ConfigReader) -> ModelSpec:
     d = read_dims(r, kv_heads_default=8, head_dim_default=64)
-    bias = r.bool("attention_bias", True)
-    tied = r.bool("tie_word_embeddings", False)
-    num_experts = r.int("num_local_experts", 128, aliases=("num_experts",))
-    top_k = r.int("num_experts_per_tok", 4)
+    bias = r.flag("attention_bias", True)
+    tied = r.flag("tie_word_embeddings", False)
+    num_experts = r.integer("num_local_experts", 128, aliases=("num_experts",))
+    top_k = r.integer("num_experts_per_tok", 4)
     check_top_k(r, "num_experts_per_tok", top_k, num_experts)
     window = sliding_window(r, 128)
     types = r.layer_types(d.layers, ("full_attention", "sliding_attention"))

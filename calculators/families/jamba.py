@@ -24,10 +24,10 @@ from calculators.spec import Mixer, ModelSpec, RecurrentMixer, TensorGroup
 
 def read_jamba(r: ConfigReader) -> ModelSpec:
     d = read_dims(r, kv_heads_default=8)
-    tied = r.bool("tie_word_embeddings", False)
+    tied = r.flag("tie_word_embeddings", False)
     ignore_layer_types(r)
-    num_experts = r.int("num_experts", 16, aliases=("num_local_experts",))
-    top_k = r.int("num_experts_per_tok", 2)
+    num_experts = r.integer("num_experts", 16, aliases=("num_local_experts",))
+    top_k = r.integer("num_experts_per_tok", 2)
     attn_period, attn_offset = _period(r, "attn_layer", 8, 4)
     expert_period, expert_offset = _period(r, "expert_layer", 2, 1)
 
@@ -62,8 +62,8 @@ def read_jamba(r: ConfigReader) -> ModelSpec:
 
 
 def _period(r: ConfigReader, prefix: str, period_default: int, offset_default: int) -> tuple[int, int]:
-    period = r.int(f"{prefix}_period", period_default, note_default=False)
-    offset = r.int(f"{prefix}_offset", offset_default, minimum=0, note_default=False)
+    period = r.integer(f"{prefix}_period", period_default, note_default=False)
+    offset = r.integer(f"{prefix}_offset", offset_default, minimum=0, note_default=False)
     if offset >= period:
         raise CalculatorError(r.field(f"{prefix}_offset"), f"must be smaller than {prefix}_period ({period})")
     return period, offset
@@ -72,18 +72,18 @@ def _period(r: ConfigReader, prefix: str, period_default: int, offset_default: i
 def _mamba(r: ConfigReader, hidden: int, layers: int) -> tuple[list[TensorGroup], RecurrentMixer]:
     """Tensors of ``layers`` Mamba mixers, and the state one of them keeps per sequence:
     a ``d_inner x d_conv`` convolution window and a ``d_inner x d_state`` SSM state."""
-    expand = r.int("mamba_expand", 2)
-    d_state = r.int("mamba_d_state", 16)
-    d_conv = r.int("mamba_d_conv", 4)
-    conv_bias = r.bool("mamba_conv_bias", True)
-    proj_bias = r.bool("mamba_proj_bias", False)
+    expand = r.integer("mamba_expand", 2)
+    d_state = r.integer("mamba_d_state", 16)
+    d_conv = r.integer("mamba_d_conv", 4)
+    conv_bias = r.flag("mamba_conv_bias", True)
+    proj_bias = r.flag("mamba_proj_bias", False)
     dt_rank_value = r.data.get("mamba_dt_rank", "auto")
     if dt_rank_value in ("auto", None):
         dt_rank = -(-hidden // 16)
     elif isinstance(dt_rank_value, str):
         raise CalculatorError(r.field("mamba_dt_rank"), f'expected an integer or "auto", got {describe(dt_rank_value)}')
     else:
-        dt_rank = r.int("mamba_dt_rank")
+        dt_rank = r.integer("mamba_dt_rank")
     inner = expand * hidden
     tensors = [
         TensorGroup("recurrent", "other", (inner, 1, d_conv), layers, layers, "mamba.conv1d"),

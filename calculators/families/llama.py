@@ -30,9 +30,9 @@ from calculators.spec import ModelSpec
 def read_llama(r: ConfigReader) -> ModelSpec:
     """llama and granite: optional attention and MLP biases (``attention_bias``, ``mlp_bias``)."""
     d = read_dims(r)
-    attention_bias = r.bool("attention_bias", False)
-    mlp_bias = r.bool("mlp_bias", False)
-    tied = r.bool("tie_word_embeddings", False)
+    attention_bias = r.flag("attention_bias", False)
+    mlp_bias = r.flag("mlp_bias", False)
+    tied = r.flag("tie_word_embeddings", False)
     ignore_layer_types(r)
     tensors = [
         *attention_projections(d, d.layers, qkv_bias=attention_bias, o_bias=attention_bias),
@@ -47,7 +47,7 @@ def read_llama(r: ConfigReader) -> ModelSpec:
 def read_mistral(r: ConfigReader) -> ModelSpec:
     """mistral: no biases, 8 KV heads by default, sliding window 4096 unless the config says null."""
     d = read_dims(r, kv_heads_default=8)
-    tied = r.bool("tie_word_embeddings", False)
+    tied = r.flag("tie_word_embeddings", False)
     window = sliding_window(r, 4096)
     ignore_layer_types(r)
     tensors = [
@@ -63,10 +63,10 @@ def read_mistral(r: ConfigReader) -> ModelSpec:
 def read_mixtral(r: ConfigReader) -> ModelSpec:
     """mixtral: every layer's MLP is ``num_local_experts`` routed experts of ``intermediate_size``."""
     d = read_dims(r, kv_heads_default=8)
-    num_experts = r.int("num_local_experts", 8, aliases=("num_experts",))
-    top_k = r.int("num_experts_per_tok", 2)
+    num_experts = r.integer("num_local_experts", 8, aliases=("num_experts",))
+    top_k = r.integer("num_experts_per_tok", 2)
     check_top_k(r, "num_experts_per_tok", top_k, num_experts)
-    tied = r.bool("tie_word_embeddings", False)
+    tied = r.flag("tie_word_embeddings", False)
     window = sliding_window(r, None)
     ignore_layer_types(r)
     tensors = [
@@ -89,8 +89,8 @@ def read_mixtral(r: ConfigReader) -> ModelSpec:
 def read_olmo2(r: ConfigReader) -> ModelSpec:
     """olmo2: norms after attention and MLP (no input norm), q/k norms over all heads."""
     d = read_dims(r)
-    attention_bias = r.bool("attention_bias", False)
-    tied = r.bool("tie_word_embeddings", False)
+    attention_bias = r.flag("attention_bias", False)
+    tied = r.flag("tie_word_embeddings", False)
     ignore_layer_types(r)
     tensors = [
         *attention_projections(d, d.layers, qkv_bias=attention_bias, o_bias=attention_bias),
@@ -108,7 +108,7 @@ def read_olmo2(r: ConfigReader) -> ModelSpec:
 def read_phi3(r: ConfigReader) -> ModelSpec:
     """phi3: fused ``qkv_proj`` and ``gate_up_proj``; a ``sliding_window`` applies to every layer."""
     d = read_dims(r)
-    tied = r.bool("tie_word_embeddings", False)
+    tied = r.flag("tie_word_embeddings", False)
     window = sliding_window(r, None)
     ignore_layer_types(r)
     qkv_out = (d.heads + 2 * d.kv_heads) * d.head_dim

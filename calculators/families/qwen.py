@@ -39,11 +39,11 @@ def _window_and_types(r: ConfigReader, layers: int, *, moe_rule: bool) -> tuple[
     Without ``layer_types``: qwen2/qwen3 slide on layers ``i >= max_window_layers``; qwen2_moe slides on
     even layers ``i < max_window_layers``; both only when ``use_sliding_window`` is true.
     """
-    use_sliding = r.bool("use_sliding_window", False)
+    use_sliding = r.flag("use_sliding_window", False)
     window = sliding_window(r, 4096) if use_sliding else None
     if use_sliding and window is None:
         raise CalculatorError(r.field("sliding_window"), "must be an integer when use_sliding_window is true")
-    max_window_layers = r.int("max_window_layers", 28, minimum=0, note_default=False)
+    max_window_layers = r.integer("max_window_layers", 28, minimum=0, note_default=False)
     types = r.layer_types(layers, ATTENTION_TYPES)
     if types is None:
         if moe_rule:
@@ -56,11 +56,11 @@ def _window_and_types(r: ConfigReader, layers: int, *, moe_rule: bool) -> tuple[
 
 def _moe_block(r: ConfigReader, d: Dims, *, defaults: tuple[int, int, int]) -> tuple[int, int, int, list[int]]:
     """(num_experts, experts_per_token, moe_intermediate_size, sparse layer indices); defaults in that order."""
-    num_experts = r.int("num_experts", defaults[0], minimum=0)
-    top_k = r.int("num_experts_per_tok", defaults[1])
+    num_experts = r.integer("num_experts", defaults[0], minimum=0)
+    top_k = r.integer("num_experts_per_tok", defaults[1])
     if num_experts:
         check_top_k(r, "num_experts_per_tok", top_k, num_experts)
-    moe_intermediate = r.int("moe_intermediate_size", defaults[2])
+    moe_intermediate = r.integer("moe_intermediate_size", defaults[2])
     return num_experts, top_k, moe_intermediate, moe_layer_indices(r, d.layers, num_experts)
 
 
@@ -90,7 +90,7 @@ def _mlps(
 def read_qwen2(r: ConfigReader) -> ModelSpec:
     """qwen2 (Qwen2, Qwen2.5): biases on q/k/v only."""
     d = read_dims(r, kv_heads_default=32)
-    tied = r.bool("tie_word_embeddings", False)
+    tied = r.flag("tie_word_embeddings", False)
     window, types = _window_and_types(r, d.layers, moe_rule=False)
     tensors = [
         *attention_projections(d, d.layers, qkv_bias=True),
@@ -105,8 +105,8 @@ def read_qwen2(r: ConfigReader) -> ModelSpec:
 def read_qwen3(r: ConfigReader) -> ModelSpec:
     """qwen3: explicit head_dim (default 128), per-head q/k RMSNorm, optional ``attention_bias``."""
     d = read_dims(r, kv_heads_default=32, head_dim_default=128)
-    bias = r.bool("attention_bias", False)
-    tied = r.bool("tie_word_embeddings", False)
+    bias = r.flag("attention_bias", False)
+    tied = r.flag("tie_word_embeddings", False)
     window, types = _window_and_types(r, d.layers, moe_rule=False)
     tensors = [
         *attention_projections(d, d.layers, qkv_bias=bias, o_bias=bias),
@@ -123,11 +123,11 @@ def read_qwen3(r: ConfigReader) -> ModelSpec:
 def read_qwen2_moe(r: ConfigReader) -> ModelSpec:
     """qwen2_moe: routed experts plus a sigmoid-gated shared expert in every sparse layer."""
     d = read_dims(r, kv_heads_default=16)
-    qkv_bias = r.bool("qkv_bias", True)
-    tied = r.bool("tie_word_embeddings", False)
+    qkv_bias = r.flag("qkv_bias", True)
+    tied = r.flag("tie_word_embeddings", False)
     window, types = _window_and_types(r, d.layers, moe_rule=True)
     num_experts, top_k, moe_intermediate, sparse = _moe_block(r, d, defaults=(60, 4, 1408))
-    shared_intermediate = r.int("shared_expert_intermediate_size", 5632)
+    shared_intermediate = r.integer("shared_expert_intermediate_size", 5632)
     tensors = [
         *attention_projections(d, d.layers, qkv_bias=qkv_bias),
         *_mlps(d, num_experts, top_k, moe_intermediate, len(sparse), shared_intermediate),
@@ -147,9 +147,9 @@ def read_qwen2_moe(r: ConfigReader) -> ModelSpec:
 def read_qwen3_moe(r: ConfigReader) -> ModelSpec:
     """qwen3_moe: Qwen3 attention, routed experts without a shared expert."""
     d = read_dims(r, kv_heads_default=4)
-    bias = r.bool("attention_bias", False)
-    tied = r.bool("tie_word_embeddings", False)
-    window = sliding_window(r, 4096) if r.bool("use_sliding_window", False) else None
+    bias = r.flag("attention_bias", False)
+    tied = r.flag("tie_word_embeddings", False)
+    window = sliding_window(r, 4096) if r.flag("use_sliding_window", False) else None
     ignore_layer_types(r)
     num_experts, top_k, moe_intermediate, sparse = _moe_block(r, d, defaults=(128, 8, 768))
     tensors = [
@@ -173,11 +173,11 @@ def read_qwen3_moe(r: ConfigReader) -> ModelSpec:
 def read_qwen3_next(r: ConfigReader) -> ModelSpec:
     """qwen3_next: Gated DeltaNet layers and gated full attention (default: 3 linear, then 1 full)."""
     d = read_dims(r, kv_heads_default=2, head_dim_default=256)
-    bias = r.bool("attention_bias", False)
-    tied = r.bool("tie_word_embeddings", False)
+    bias = r.flag("attention_bias", False)
+    tied = r.flag("tie_word_embeddings", False)
     types = r.layer_types(d.layers, ("linear_attention", "full_attention"))
     if types is None:
-        interval = r.int("full_attention_interval", 4, note_default=False)
+        interval = r.integer("full_attention_interval", 4, note_default=False)
         types = ["full_attention" if (i + 1) % interval == 0 else "linear_attention" for i in range(d.layers)]
     linear_layers = types.count("linear_attention")
     attention_layers = d.layers - linear_layers
@@ -187,7 +187,7 @@ def read_qwen3_next(r: ConfigReader) -> ModelSpec:
     mixers: list[Mixer] = [state if kind == "linear_attention" else full for kind in types]
 
     num_experts, top_k, moe_intermediate, sparse = _moe_block(r, d, defaults=(512, 10, 512))
-    shared_intermediate = r.int("shared_expert_intermediate_size", 512)
+    shared_intermediate = r.integer("shared_expert_intermediate_size", 512)
     tensors = [
         *attention_projections(d, attention_layers, qkv_bias=bias, o_bias=bias, q_multiplier=2),
         *norm("q_norm", d.head_dim, attention_layers),
@@ -213,11 +213,11 @@ def _gated_delta_net(r: ConfigReader, hidden: int, layers: int) -> tuple[list[Te
     State per sequence: a causal-conv window of ``conv_dim x kernel`` (q, k and v channels) and a
     delta-rule state of ``num_value_heads x key_head_dim x value_head_dim``.
     """
-    v_heads = r.int("linear_num_value_heads", 32)
-    k_heads = r.int("linear_num_key_heads", 16)
-    k_dim = r.int("linear_key_head_dim", 128)
-    v_dim = r.int("linear_value_head_dim", 128)
-    kernel = r.int("linear_conv_kernel_dim", 4)
+    v_heads = r.integer("linear_num_value_heads", 32)
+    k_heads = r.integer("linear_num_key_heads", 16)
+    k_dim = r.integer("linear_key_head_dim", 128)
+    v_dim = r.integer("linear_value_head_dim", 128)
+    kernel = r.integer("linear_conv_kernel_dim", 4)
     if v_heads % k_heads:
         raise CalculatorError(
             r.field("linear_num_key_heads"),

@@ -46,7 +46,7 @@ class ConfigReader:
                 )
         return name, value
 
-    def int(
+    def integer(
         self,
         key: str,
         default: object = _REQUIRED,
@@ -97,7 +97,7 @@ class ConfigReader:
             raise CalculatorError(self.field(key), f"expected an integer from {minimum} to {maximum:,}, got {value:,}")
         return value
 
-    def bool(self, key: str, default: bool) -> bool:
+    def flag(self, key: str, default: bool) -> bool:
         """A true/false field; ``default`` when absent or null."""
         value = self.data.get(key)
         if value is None:
@@ -106,7 +106,7 @@ class ConfigReader:
             raise CalculatorError(self.field(key), f"expected true or false, got {describe(value)}")
         return value
 
-    def str(self, key: str, default: str | None = None) -> str | None:
+    def text(self, key: str, default: str | None = None) -> str | None:
         """A string field; ``default`` when absent or null."""
         value = self.data.get(key)
         if value is None:
@@ -151,12 +151,3 @@ class ConfigReader:
                 )
             types.append(item)
         return types
-
-    def check_dict(self, key: str) -> dict | None:
-        """A nested object (``rope_parameters``, ``rope_scaling``): returned if present, None if absent."""
-        value = self.data.get(key)
-        if value is None:
-            return None
-        if not isinstance(value, dict):
-            raise CalculatorError(self.field(key), f"expected a JSON object, got {describe(value)}")
-        return value

@@ -291,7 +291,6 @@ def _api_errors() -> list[Callable[[], object]]:
     from calculators.configs import load_config, parse_config_json, preset_config, preset_spec
     from calculators.errors import non_negative_int, positive_int
     from calculators.families import model_spec
-    from calculators.families.reader import ConfigReader
     from calculators.gpus import get_gpu
     from calculators.kv import kv_cache
     from calculators.params import count_parameters
@@ -324,7 +323,6 @@ def _api_errors() -> list[Callable[[], object]]:
         lambda: _size_group(TensorGroup("mlp", "linear", (4,), 1, 1, "up_proj"), parse_format("int8"), 2, "bf16"),
         lambda: get_gpu(None),
         lambda: lora_parameters(spec, 8, 5),
-        lambda: ConfigReader({"rope_scaling": 1}, "config", "llama").check_dict("rope_scaling"),
     ]
 
 
