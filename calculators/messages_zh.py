@@ -139,7 +139,7 @@ NOTES: list[tuple[re.Pattern, str]] = [
     _text(r"sliding-window layers keep at most window - 1 tokens, as transformers' DynamicCache does",
           "滑動視窗層最多保留 window - 1 個詞元，與 transformers 的 DynamicCache 相同"),
     _text(r"MLA: per-head decompressed keys and values \(older transformers eager layout\), split across TP ranks",
-          "MLA：每個頭各自解壓縮後的鍵與值（較舊的 transformers eager 配置方式），切分到各個 TP rank"),
+          "MLA：每個頭各自解壓縮後的鍵與值（較舊的 transformers eager 排列方式），切分到各個 TP rank"),
     _text(r"MLA: one latent of kv_lora_rank \+ qk_rope_head_dim elements per token per layer, on every TP rank",
           "MLA：每層每個詞元一個潛在向量，含 kv_lora_rank + qk_rope_head_dim 個元素，每個 TP rank 各存一份"),
     _text(r"recurrent layers: constant state per sequence, in recurrent_state_bytes, not in kv_cache_bytes",
@@ -412,7 +412,7 @@ _VLLM_FRAGMENTS = {
         "（含 CUDA context 與 NCCL）",
     "KV budget = total x utilization - weights - activation peak - non-torch increase (NCCL included, set up after "
     "the baseline)":
-        "KV 預算 = 總記憶體 × 使用率 − 權重 − 激活值峰值 − PyTorch 以外記憶體的增量（含在基準之後建立的 NCCL）",
+        "KV 預算 = 總記憶體 × 使用率 − 權重 − 激活值峰值 − PyTorch 以外記憶體的增量（含在基準線之後建立的 NCCL）",
     "KV budget = total x utilization - weights - activation peak - non-torch increase since a start-up snapshot "
     "taken before NCCL is set up":
         "KV 預算 = 總記憶體 × 使用率 − 權重 − 激活值峰值 − 自啟動快照以來 PyTorch 以外記憶體的增量"
@@ -437,7 +437,7 @@ def _vllm_summary(text: str) -> str:
     return "；".join(_VLLM_FRAGMENTS.get(part, part) for part in text.split("; "))
 
 
-_EXTRAS = {"vocabulary padded to a multiple of 64": "補齊到 64 倍數的詞彙表",
+_EXTRAS = {"vocabulary padded to a multiple of 64": "填充到 64 倍數的詞彙表",
            "rotary cos/sin tables": "旋轉位置編碼的 cos/sin 表"}
 
 _GROUP_FILTERS = {

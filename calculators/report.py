@@ -51,7 +51,7 @@ LABELS = {
         "tokens_per_s": "詞元/秒", "tokens": "個詞元", "sequences": "個序列", "gpu": "GPU", "count": "數量",
         "peak_bytes": "每張 GPU 的訓練記憶體峰值", "trainable_params": "可訓練參數量",
         "outside_budget": "不計入預算", "notes": "附註", "options": "放得下的 GPU 組合（最佳者在前）",
-        "none_fit": "目錄中沒有任何 GPU 組合放得下。", "deployment": "部署方式",
+        "none_fit": "型錄中沒有任何 GPU 組合放得下。", "deployment": "部署方式",
         "approximate": "近似值：此模型類型未獲精確支援。",
         "vllm_prints": "vLLM {version} 啟動時會印出的數字", "weights_take": "model weights take（權重）",
         "available_kv": "Available KV cache memory（可用的 KV 快取記憶體）",

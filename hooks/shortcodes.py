@@ -12,6 +12,10 @@ Shortcodes:
                                "x GiB (y GB)", integers with thousands separators, booleans as yes/no
     {{ weights_table MODEL FORMAT,FORMAT,... }}
                                a table of the model's weight memory in each storage format
+    {{ config MODEL KEY.PATH }} one field of the config.json the calculators bundle for MODEL
+                               (calculators/presets.py), e.g. `num_key_value_heads` or `text_config.sliding_window`,
+                               formatted like `result`; `head_dim`, where the config leaves it out, is
+                               hidden_size // num_attention_heads, as transformers and the calculators derive it
     {{ result FILE KEY.PATH }} one value from benchmarks/results/FILE.json (numbers formatted)
     {{ results_table FILE KEY.PATH COLUMN,COLUMN,... [FIELD=VALUE ...] }}
                                the records of the list at KEY.PATH ("." for a top-level list) as a table of the
@@ -144,6 +148,22 @@ def render_weights_table(language: str, model: str, formats: str) -> str:
     return "\n".join(rows)
 
 
+def render_config(language: str, model: str, path: str) -> str:
+    from calculators.configs import preset_config
+    from calculators.errors import CalculatorError
+
+    try:
+        config = preset_config(model)
+    except CalculatorError as error:
+        raise PluginError(f"config {model}: {error}") from error
+    if path == "head_dim" and "head_dim" not in config and {"hidden_size", "num_attention_heads"} <= config.keys():
+        config["head_dim"] = config["hidden_size"] // config["num_attention_heads"]
+    value = _lookup(config, path, f"config {model}")
+    if value is None or isinstance(value, (dict, list)):
+        raise PluginError(f"config {model}: {path!r} is {json.dumps(value)[:60]}, not one value")
+    return _format(value, language)
+
+
 RESULTS_DIR = ROOT / "benchmarks" / "results"
 
 
@@ -246,6 +266,7 @@ def render_calculator(language: str, name: str) -> str:
 SHORTCODES = {
     "calc": render_calc,
     "weights_table": render_weights_table,
+    "config": render_config,
     "calculator": render_calculator,
     "result": render_result,
     "results_table": render_results_table,
