@@ -24,7 +24,7 @@ from .dtypes import KVDtype
 from .dtypes import kv_dtype as lookup_kv_dtype
 from .errors import LIMITS, CalculatorError, boolean, choice, describe, is_int, positive_int
 from .gpus import GIB, GPU, custom_gpu, get_gpu
-from .spec import FullAttention, MLAAttention, ModelSpec, RecurrentMixer, SlidingAttention
+from .spec import ModelSpec
 from .vllm_releases import DEFAULT_VLLM_VERSION, VLLMRelease, vllm_release
 from .weights import WeightFormat, parse_format
 
@@ -121,11 +121,9 @@ def check_model(spec: ModelSpec) -> None:
     """Refuse what no engine can run: KV heads that do not divide the attention heads, MoE top-k above the
     expert count."""
     for index, mixer in enumerate(spec.mixers):
-        if isinstance(mixer, (FullAttention, SlidingAttention)) and mixer.num_heads % mixer.num_kv_heads:
-            raise CalculatorError(
-                "config.num_key_value_heads",
-                f"{mixer.num_kv_heads} KV heads (layer {index}) must divide the {mixer.num_heads} attention heads",
-            )
+        problem = mixer.config_problem(index)
+        if problem:
+            raise CalculatorError(*problem)
     if spec.num_experts and spec.experts_per_token > spec.num_experts:
         raise CalculatorError(
             "config.num_experts_per_tok",
@@ -140,25 +138,9 @@ def check_tensor_parallel(spec: ModelSpec, tp: object, field_name: str = "count"
     if tp == 1:
         return tp
     for index, mixer in enumerate(spec.mixers):
-        if isinstance(mixer, (FullAttention, SlidingAttention, MLAAttention)) and mixer.num_heads % tp:
-            raise CalculatorError(
-                field_name,
-                f"{mixer.num_heads} attention heads (layer {index}) cannot be split across {tp} GPUs: "
-                "tensor parallelism needs the head count divisible by the GPU count",
-            )
-        if isinstance(mixer, (FullAttention, SlidingAttention)):
-            kv = mixer.num_kv_heads
-            if (kv >= tp and kv % tp) or (kv < tp and tp % kv):
-                raise CalculatorError(
-                    field_name,
-                    f"{kv} KV heads (layer {index}) cannot be split or replicated evenly across {tp} GPUs "
-                    "(vLLM needs kv_heads % tp == 0, or tp % kv_heads == 0 when tp > kv_heads)",
-                )
-        if isinstance(mixer, RecurrentMixer) and mixer.parallel_heads % tp:
-            raise CalculatorError(
-                field_name,
-                f"{mixer.parallel_heads} recurrent heads (layer {index}) cannot be split across {tp} GPUs",
-            )
+        problem = mixer.split_problem(tp, index)
+        if problem:
+            raise CalculatorError(field_name, problem)
     for group in spec.tensors:
         if group.role != "linear" or group.component not in ("mlp", "experts", "shared_experts"):
             continue

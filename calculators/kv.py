@@ -34,15 +34,7 @@ from dataclasses import dataclass
 from calculators.dtypes import KVDtype, canonical_dtype_name, state_dtype_bytes
 from calculators.dtypes import kv_dtype as lookup_kv_dtype
 from calculators.errors import LIMITS, CalculatorError, boolean, positive_int
-from calculators.spec import (
-    FullAttention,
-    Mixer,
-    MLAAttention,
-    ModelSpec,
-    RecurrentMixer,
-    SlidingAttention,
-    per_rank_kv_heads,
-)
+from calculators.spec import Mixer, ModelSpec, RecurrentMixer
 
 
 @dataclass(frozen=True)
@@ -201,10 +193,10 @@ def kv_cache(
 
     kinds = []
     for mixer, layers in spec.mixer_counts:
-        if isinstance(mixer, RecurrentMixer):
-            kinds.append(_recurrent(mixer, layers, batch, tp, conv_bytes, ssm_bytes))
-        else:
+        if mixer.caches_tokens:
             kinds.append(_attention(mixer, layers, seq_len, batch, dtype, block_size, tp, mla_decompressed))
+        else:
+            kinds.append(_recurrent(mixer, layers, batch, tp, conv_bytes, ssm_bytes))
 
     return KVCache(
         model_type=spec.model_type,
@@ -228,17 +220,6 @@ def kv_cache(
     )
 
 
-def cached_tokens(seq_len: int, window: int | None, block_size: int | None) -> int:
-    """Token slots one sequence occupies in one layer (window: sliding-window size, None for full)."""
-    if window is None:
-        return seq_len if block_size is None else -(-seq_len // block_size) * block_size
-    kept = min(seq_len, window - 1)
-    if block_size is None:
-        return kept
-    blocks = -(-seq_len // block_size) - (seq_len - kept) // block_size
-    return blocks * block_size
-
-
 def _attention(
     mixer: Mixer,
     layers: int,
@@ -249,28 +230,13 @@ def _attention(
     tp: int,
     mla_decompressed: bool,
 ) -> KVCacheKind:
-    window = mixer.window if isinstance(mixer, SlidingAttention) else None
-    tokens = cached_tokens(seq_len, window, block_size)
-    if isinstance(mixer, MLAAttention):
-        if mixer.num_heads % tp:
-            raise CalculatorError("tp", f"must divide the number of attention heads ({mixer.num_heads}); got {tp}")
-        if mla_decompressed:
-            per_head = dtype.vector_bytes(mixer.qk_nope_head_dim + mixer.qk_rope_head_dim) + dtype.vector_bytes(
-                mixer.v_head_dim
-            )
-            token_bytes, rank_bytes = mixer.num_heads * per_head, mixer.num_heads // tp * per_head
-        else:
-            token_bytes = rank_bytes = dtype.vector_bytes(mixer.kv_lora_rank + mixer.qk_rope_head_dim)
-    else:
-        assert isinstance(mixer, (FullAttention, SlidingAttention))
-        per_head = dtype.vector_bytes(mixer.head_dim) + dtype.vector_bytes(mixer.v_head_dim)
-        rank_heads = per_rank_kv_heads(mixer.num_heads, mixer.num_kv_heads, tp)
-        token_bytes, rank_bytes = mixer.num_kv_heads * per_head, rank_heads * per_head
+    tokens = mixer.cached_tokens(seq_len, block_size)
+    token_bytes, rank_bytes = mixer.kv_bytes_per_token(dtype, tp, mla_decompressed)
     per_sequence = layers * tokens * batch
     return KVCacheKind(
         kind=mixer.kind,
         layers=layers,
-        window=window,
+        window=mixer.window,
         cached_tokens=tokens,
         bytes_per_token=token_bytes,
         kv_cache_bytes=per_sequence * token_bytes,

@@ -80,15 +80,48 @@ class FullAttention:
     """Causal attention over every earlier token: caches ``num_kv_heads`` keys and values per token."""
 
     kind: ClassVar[str] = "full_attention"
+    caches_tokens: ClassVar[bool] = True
+    window: ClassVar[None] = None
     num_heads: int
     num_kv_heads: int
     head_dim: int
     v_head_dim: int
 
+    def cached_tokens(self, seq_len: int, block_size: int | None) -> int:
+        """Token slots one sequence of ``seq_len`` tokens occupies in this layer."""
+        return cached_tokens(seq_len, self.window, block_size)
+
+    def kv_bytes_per_token(self, dtype: KVDtype, tp: int, mla_decompressed: bool = False) -> tuple[int, int]:
+        """Cache bytes one token takes in this layer: all KV heads, and one tensor-parallel rank's share."""
+        per_head = dtype.vector_bytes(self.head_dim) + dtype.vector_bytes(self.v_head_dim)
+        return self.num_kv_heads * per_head, per_rank_kv_heads(self.num_heads, self.num_kv_heads, tp) * per_head
+
     def rank_bytes_per_token(self, dtype: KVDtype, tp: int) -> int:
         """Cache bytes one token takes in this layer on one tensor-parallel rank (its share of the KV heads)."""
-        heads = per_rank_kv_heads(self.num_heads, self.num_kv_heads, tp)
-        return heads * (dtype.vector_bytes(self.head_dim) + dtype.vector_bytes(self.v_head_dim))
+        return self.kv_bytes_per_token(dtype, tp)[1]
+
+    def config_problem(self, layer: int) -> tuple[str, str] | None:
+        """The config field and the reason no engine can run this layer, or None."""
+        if self.num_heads % self.num_kv_heads:
+            return ("config.num_key_value_heads",
+                    f"{self.num_kv_heads} KV heads (layer {layer}) must divide the {self.num_heads} attention heads")
+        return None
+
+    def split_problem(self, tp: int, layer: int) -> str | None:
+        """Why this layer cannot be split across ``tp`` GPUs, or None."""
+        if self.num_heads % tp:
+            return _heads_problem(self.num_heads, tp, layer)
+        kv = self.num_kv_heads
+        if (kv >= tp and kv % tp) or (kv < tp and tp % kv):
+            return (f"{kv} KV heads (layer {layer}) cannot be split or replicated evenly across {tp} GPUs "
+                    "(vLLM needs kv_heads % tp == 0, or tp % kv_heads == 0 when tp > kv_heads)")
+        return None
+
+    def saved_bytes_per_token(self, act_bytes: int) -> tuple[int, int]:
+        """Activations training saves per token in this layer's attention core (q, k, v after rotary, and the
+        fp32 log-sum-exp per head), and the heads an eager softmax spans."""
+        qkv = self.num_heads * self.head_dim + self.num_kv_heads * self.head_dim + self.num_kv_heads * self.v_head_dim
+        return act_bytes * qkv + 4 * self.num_heads, self.num_heads
 
     def vllm_request_tokens(self, max_model_len: int, max_num_batched_tokens: int, block_size: int) -> int:
         """Token slots vLLM V1 reserves for one request of ``max_model_len`` tokens in this layer
@@ -104,16 +137,23 @@ class SlidingAttention:
     """
 
     kind: ClassVar[str] = "sliding_attention"
+    caches_tokens: ClassVar[bool] = True
     num_heads: int
     num_kv_heads: int
     head_dim: int
     v_head_dim: int
     window: int
 
-    def rank_bytes_per_token(self, dtype: KVDtype, tp: int) -> int:
-        """Cache bytes one token takes in this layer on one tensor-parallel rank (its share of the KV heads)."""
-        heads = per_rank_kv_heads(self.num_heads, self.num_kv_heads, tp)
-        return heads * (dtype.vector_bytes(self.head_dim) + dtype.vector_bytes(self.v_head_dim))
+    # the same cache per token, head split and saved activations as full attention; only the tokens differ
+    kv_bytes_per_token = FullAttention.kv_bytes_per_token
+    rank_bytes_per_token = FullAttention.rank_bytes_per_token
+    config_problem = FullAttention.config_problem
+    split_problem = FullAttention.split_problem
+    saved_bytes_per_token = FullAttention.saved_bytes_per_token
+
+    def cached_tokens(self, seq_len: int, block_size: int | None) -> int:
+        """Token slots one sequence occupies in this layer: the blocks that hold its last ``window - 1`` tokens."""
+        return cached_tokens(seq_len, self.window, block_size)
 
     def vllm_request_tokens(self, max_model_len: int, max_num_batched_tokens: int, block_size: int) -> int:
         """Token slots vLLM V1 reserves for one request in this layer: the window minus one plus one scheduler
@@ -128,15 +168,43 @@ class MLAAttention:
     elements per token, shared by all heads, from which per-head keys and values are decompressed."""
 
     kind: ClassVar[str] = "mla"
+    caches_tokens: ClassVar[bool] = True
+    window: ClassVar[None] = None
+    num_kv_heads: ClassVar[None] = None  # one latent shared by all heads
     num_heads: int
     kv_lora_rank: int
     qk_rope_head_dim: int
     qk_nope_head_dim: int
     v_head_dim: int
 
+    cached_tokens = FullAttention.cached_tokens
+
+    def kv_bytes_per_token(self, dtype: KVDtype, tp: int, mla_decompressed: bool = False) -> tuple[int, int]:
+        """Cache bytes one token takes in this layer, and on one rank: the latent, replicated on every rank; or,
+        ``mla_decompressed``, the per-head keys and values older ``transformers`` cached, split across ranks."""
+        if self.num_heads % tp:
+            raise CalculatorError("tp", f"must divide the number of attention heads ({self.num_heads}); got {tp}")
+        if not mla_decompressed:
+            latent = dtype.vector_bytes(self.kv_lora_rank + self.qk_rope_head_dim)
+            return latent, latent
+        per_head = (dtype.vector_bytes(self.qk_nope_head_dim + self.qk_rope_head_dim)
+                    + dtype.vector_bytes(self.v_head_dim))
+        return self.num_heads * per_head, self.num_heads // tp * per_head
+
     def rank_bytes_per_token(self, dtype: KVDtype, tp: int) -> int:
         """Cache bytes of one token's latent in this layer: the same on every rank (the latent is replicated)."""
         return dtype.vector_bytes(self.kv_lora_rank + self.qk_rope_head_dim)
+
+    def config_problem(self, layer: int) -> tuple[str, str] | None:
+        return None
+
+    def split_problem(self, tp: int, layer: int) -> str | None:
+        return _heads_problem(self.num_heads, tp, layer) if self.num_heads % tp else None
+
+    def saved_bytes_per_token(self, act_bytes: int) -> tuple[int, int]:
+        """Activations training saves per token: per-head q, k (nope + rope) and v, and the fp32 log-sum-exp."""
+        qk = self.qk_nope_head_dim + self.qk_rope_head_dim
+        return act_bytes * self.num_heads * (2 * qk + self.v_head_dim) + 4 * self.num_heads, self.num_heads
 
     def vllm_request_tokens(self, max_model_len: int, max_num_batched_tokens: int, block_size: int) -> int:
         """Token slots vLLM V1 reserves for one request of ``max_model_len`` tokens (``MLAAttentionSpec``)."""
@@ -151,6 +219,9 @@ class RecurrentMixer:
     ``parallel_heads`` is the number of heads (or channels) tensor parallelism splits the state across.
     """
 
+    caches_tokens: ClassVar[bool] = False
+    window: ClassVar[None] = None
+    num_kv_heads: ClassVar[None] = None
     kind: str
     conv_state_elements: int
     ssm_state_elements: int
@@ -161,8 +232,38 @@ class RecurrentMixer:
         """Elements of state per sequence (convolution window + SSM / recurrent state)."""
         return self.conv_state_elements + self.ssm_state_elements
 
+    def cached_tokens(self, seq_len: int, block_size: int | None) -> int:
+        return 0
+
+    def config_problem(self, layer: int) -> tuple[str, str] | None:
+        return None
+
+    def split_problem(self, tp: int, layer: int) -> str | None:
+        if self.parallel_heads % tp:
+            return f"{self.parallel_heads} recurrent heads (layer {layer}) cannot be split across {tp} GPUs"
+        return None
+
+    def saved_bytes_per_token(self, act_bytes: int) -> tuple[int, int]:
+        return 0, 0
+
 
 Mixer = FullAttention | SlidingAttention | MLAAttention | RecurrentMixer
+
+
+def cached_tokens(seq_len: int, window: int | None, block_size: int | None) -> int:
+    """Token slots one sequence occupies in one layer (window: sliding-window size, None for full)."""
+    if window is None:
+        return seq_len if block_size is None else -(-seq_len // block_size) * block_size
+    kept = min(seq_len, window - 1)
+    if block_size is None:
+        return kept
+    blocks = -(-seq_len // block_size) - (seq_len - kept) // block_size
+    return blocks * block_size
+
+
+def _heads_problem(num_heads: int, tp: int, layer: int) -> str:
+    return (f"{num_heads} attention heads (layer {layer}) cannot be split across {tp} GPUs: "
+            "tensor parallelism needs the head count divisible by the GPU count")
 
 
 def per_rank_kv_heads(num_heads: int, num_kv_heads: int, tp: int) -> int:

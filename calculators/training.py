@@ -74,7 +74,7 @@ from dataclasses import dataclass
 from .engines.activations import OUTPUT_PROJECTIONS
 from .engines.runtime import CUDA_CONTEXT_BYTES, GEMM_WORKSPACE_BYTES
 from .errors import LIMITS, CalculatorError, boolean, choice, positive_int
-from .spec import FullAttention, MLAAttention, ModelSpec, SlidingAttention
+from .spec import ModelSpec
 from .weights import is_quantized_by, parse_format, weight_memory
 
 METHODS = ("full", "lora", "qlora")
@@ -322,16 +322,8 @@ def _activations(spec, s: int, b: int, checkpointing: bool, attention: str, adap
     # 4. attention cores: q, k, v after rotary + fp32 log-sum-exp per head
     eager_per_token = 0
     for mixer in spec.mixers:
-        if isinstance(mixer, (FullAttention, SlidingAttention)):
-            per_token += ACT_BYTES * (mixer.num_heads * mixer.head_dim + mixer.num_kv_heads * mixer.head_dim
-                                      + mixer.num_kv_heads * mixer.v_head_dim) + 4 * mixer.num_heads
-            heads = mixer.num_heads
-        elif isinstance(mixer, MLAAttention):
-            qk = mixer.qk_nope_head_dim + mixer.qk_rope_head_dim
-            per_token += ACT_BYTES * mixer.num_heads * (2 * qk + mixer.v_head_dim) + 4 * mixer.num_heads
-            heads = mixer.num_heads
-        else:
-            heads = 0
+        saved, heads = mixer.saved_bytes_per_token(ACT_BYTES)
+        per_token += saved
         if attention == "eager":  # fp32 softmax (4) + its 16-bit copy (2) + dropout mask (1): b*H*s*s each
             eager_per_token += 7 * heads * s
     # 5. norms. transformers' RMSNorm upcasts its input to fp32 and saves it (4h), saves the normalized

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from calculators.engines.runtime import ACT_BYTES
-from calculators.spec import ModelSpec, RecurrentMixer
+from calculators.spec import ModelSpec
 
 OUTPUT_PROJECTIONS = ("o_proj", "out_proj", "dense", "c_proj", "wo")
 
@@ -68,7 +68,7 @@ class LayerWidths:
         w.rec_in, w.rec_out = sums.get(("recurrent", "up"), 0), sums.get(("recurrent", "down"), 0)
         w.vocab = next((g.shape[-2] for g in spec.tensors if g.component == "lm_head" and g.role == "linear"),
                        spec.vocab_size)
-        w.attention_layers = sum(1 for m in spec.mixers if not isinstance(m, RecurrentMixer))
+        w.attention_layers = sum(1 for m in spec.mixers if m.caches_tokens)
         w.head_dim = max((getattr(m, "head_dim", 0) or getattr(m, "qk_rope_head_dim", 0) for m in spec.mixers),
                          default=0)
         return w

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from calculators.deployment import Deployment
 from calculators.gpus import COMPUTE_CAPABILITY
-from calculators.spec import FullAttention, SlidingAttention
 from calculators.weights import WeightMemory, WeightRow, weight_memory
 
 VOCAB_PADDING = 64  # vLLM's DEFAULT_VOCAB_PADDING_SIZE (vocab_parallel_embedding.py)
@@ -50,7 +49,7 @@ def weights_on_gpu(d: Deployment, *, vllm_layout: bool, fmt=None) -> WeightsOnGP
     vocabulary padded to a multiple of 64 and the rotary cos/sin tables in the model dtype."""
     spec, tp = d.spec, d.tp
     memory = _weight_memory(spec, fmt or d.weights, "vllm" if vllm_layout else "transformers")
-    kv_heads = [m.num_kv_heads for m in spec.mixers if isinstance(m, (FullAttention, SlidingAttention))]
+    kv_heads = [m.num_kv_heads for m in spec.mixers if m.num_kv_heads]
     min_kv = min(kv_heads) if kv_heads else 0
     total = active = experts = embedding = padding = 0
     mxfp4 = _mxfp4_padding(d) if vllm_layout and memory.format == "mxfp4" else None

@@ -26,7 +26,6 @@ from calculators.deployment import Deployment
 from calculators.engines.activations import LayerWidths
 from calculators.engines.memory import MemoryTerm, weights_on_gpu
 from calculators.engines.runtime import ACT_BYTES, CUDA_CONTEXT_BYTES, GIB, MIB
-from calculators.spec import RecurrentMixer
 
 # Non-torch memory the profile adds (cuBLAS / attention-backend workspaces, lazily set-up NCCL): the logs of the
 # calibration set print 0.02-0.30 GiB; 256 MiB is near their upper end.
@@ -264,11 +263,11 @@ class _Groups:
 
 
 def _attention_groups(spec) -> _Groups:
-    attention = [(m, n) for m, n in spec.mixer_counts if not isinstance(m, RecurrentMixer)]
-    recurrent = tuple((m, n) for m, n in spec.mixer_counts if isinstance(m, RecurrentMixer))
+    attention = [(m, n) for m, n in spec.mixer_counts if m.caches_tokens]
+    recurrent = tuple((m, n) for m, n in spec.mixer_counts if not m.caches_tokens)
     types: dict[object, list] = {}
     for mixer, layers in attention:
-        key = (type(mixer), getattr(mixer, "window", None))
+        key = (type(mixer), mixer.window)
         entry = types.setdefault(key, [mixer, 0])
         entry[1] += layers
     counts = [n for _, n in types.values()]

@@ -12,7 +12,8 @@ from calculators.configs import preset_spec
 from calculators.dtypes import KV_DTYPES
 from calculators.errors import CalculatorError
 from calculators.families import model_spec
-from calculators.kv import cached_tokens, kv_cache, per_rank_kv_heads
+from calculators.kv import kv_cache
+from calculators.spec import cached_tokens, per_rank_kv_heads
 
 GiB = 1 << 30
 TOKENS = {"pad_token_id": 0, "bos_token_id": 0, "eos_token_id": 0}

@@ -70,3 +70,20 @@ def test_no_private_name_is_imported_from_another_module():
                if module.startswith("calculators") for name in names
                if name.startswith("_") and not name.startswith("__")]
     assert not private, private
+
+
+def test_each_layer_kind_owns_its_rules():
+    """KV cache, plan and training ask a layer (``spec.mixers``) for its numbers; none branches on its type."""
+    import re
+
+    from calculators.spec import FullAttention, MLAAttention, RecurrentMixer, SlidingAttention
+
+    asked = ("caches_tokens", "window", "num_kv_heads", "cached_tokens", "config_problem", "split_problem",
+             "saved_bytes_per_token")
+    for kind in (FullAttention, SlidingAttention, MLAAttention, RecurrentMixer):
+        assert all(hasattr(kind, name) or name in kind.__dataclass_fields__ for name in asked), kind
+    kinds = re.compile(r"isinstance\([^)]*\b(FullAttention|SlidingAttention|MLAAttention|RecurrentMixer)\b")
+    readers = PACKAGE / "families"
+    branches = [path.relative_to(ROOT).as_posix() for path in PACKAGE.rglob("*.py")
+                if readers not in path.parents and kinds.search(path.read_text(encoding="utf-8"))]
+    assert not branches, branches
