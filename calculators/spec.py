@@ -7,7 +7,9 @@
   memory and quantization all sum over these groups.
 * ``mixers``: one entry per decoder layer saying how that layer mixes tokens (full attention,
   sliding-window attention, multi-head latent attention, or a recurrent Mamba / Gated DeltaNet block).
-  KV-cache and recurrent-state sizes sum over these.
+  KV-cache and recurrent-state sizes sum over these. Each kind of mixer owns its rules: the tokens it caches,
+  its cache bytes per token (and one tensor-parallel rank's share), the checks a config or a GPU count must
+  pass, and the activations training saves; the callers ask the mixer and never branch on its type.
 
 Each supported ``model_type`` has a small reader in ``calculators/families/`` that emits these two lists;
 nothing downstream branches on the model type. An unknown ``model_type`` is estimated from the standard
