@@ -36,8 +36,9 @@ lint: setup
 	$(BIN)/ruff check .
 
 # Every test that needs no GPU. pytest's exit code 5 means it collected no test: that is a failure, not a pass.
+# The JUnit report feeds benchmarks/bench_test_suite.py (seconds per test module).
 test: setup lint
-	$(BIN)/python -m pytest -m "not gpu"; rc=$$?; \
+	$(BIN)/python -m pytest -m "not gpu" --junitxml=test-artifacts/junit.xml; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
 # The tests marked `gpu`, on a machine with a CUDA GPU (the same exit-code rule).
