@@ -56,7 +56,7 @@ from snippets.recipes import (  # noqa: E402
     prune_llmcompressor,
 )
 from snippets.recipes.common import reload_and_generate, stdlib_docstrings  # noqa: E402
-from tests.recipes.conftest import TINY_LLAMA, build_tokenizer, save_random_llama  # noqa: E402
+from snippets.recipes.tiny_llama import TINY_LLAMA, build_tokenizer, save_random_llama  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "recipes-cpu.json"
 MIB = 2**20

@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from transformers import LlamaConfig, LlamaForCausalLM
 
 from snippets.recipes.distill_causal_lm import IGNORE_INDEX, distill, distillation_loss, make_batches, mean_kl
-from tests.recipes.conftest import TINY_LLAMA
+from snippets.recipes.tiny_llama import TINY_LLAMA
 
 VOCAB = 11
 

@@ -5,8 +5,9 @@ import torch
 
 from snippets.recipes.common import generate_tokens, load_checkpoint
 from snippets.recipes.gptq_llmcompressor import quantize_gptq_w4a16
+from snippets.recipes.tiny_llama import TINY_LLAMA
 from tests.recipes.checkpoints import int4_codes, quantization_config, saved_tensors
-from tests.recipes.conftest import TINY_LLAMA, measure_cuda, measure_load_and_generate, requires_cuda
+from tests.recipes.conftest import measure_cuda, measure_load_and_generate, requires_cuda
 
 GROUP_SIZE = 128
 LINEARS = ("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
