@@ -12,10 +12,12 @@ TORCH_PIP_ARGS ?=
 
 setup: $(VENV)/.installed node_modules/.installed
 
-# Python: torch first and alone (pip takes the CPU build from the local disk), then the exact lock file.
+# Python: pip and setuptools (the build backend pyproject.toml declares, pinned in requirements/constraints.txt;
+# the site's calculators wheel is built with it, offline), torch alone (pip takes the CPU build from the local
+# disk), then the exact lock file.
 $(VENV)/.installed: requirements/lock.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip==25.3
+	$(BIN)/python -m pip install --quiet --upgrade pip==25.3 setuptools -c requirements/constraints.txt
 	$(BIN)/python -m pip install --quiet torch==2.13.0 $(TORCH_PIP_ARGS)
 	$(BIN)/python -m pip install --quiet -r requirements/lock.txt -c requirements/constraints.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
@@ -50,7 +52,7 @@ gpu-test: setup
 lock:
 	rm -rf .lock-venv
 	$(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/python -m pip install --quiet --upgrade pip==25.3
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip==25.3 setuptools -c requirements/constraints.txt
 	.lock-venv/bin/python -m pip install --quiet torch==2.13.0
 	.lock-venv/bin/python -m pip install --quiet -c requirements/constraints.txt -e ".[docs,test,ml]"
 	.lock-venv/bin/python -m pip freeze --exclude-editable --exclude llm-compression-handbook \

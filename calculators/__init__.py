@@ -13,8 +13,9 @@ Describe a model, then ask questions of it::
     recommend(spec, weights="bf16", seq_len=32768, batch=4).options
     training_memory(spec, method="qlora", gradient_checkpointing=True, gpu="RTX 4090").peak_bytes
 
-Every result object has ``to_dict()``; ``calculators.cli.run_json(argv)`` returns the JSON the command line
-prints (``python -m calculators --help``). Every bad input raises :class:`CalculatorError` naming the field.
+Every result object has ``to_dict()`` (``to_dict("zh-TW")``: its sentences in 繁體中文, see ``calculators.messages``);
+``calculators.cli.run_json(argv)`` returns the JSON the command line prints (``python -m calculators --help``).
+Every bad input raises :class:`CalculatorError` naming the field.
 Names are imported on first use, so ``import calculators`` stays cheap.
 """
 

@@ -26,9 +26,11 @@ import argparse
 import functools
 import json
 import sys
+from collections.abc import Callable
 
 from .errors import CalculatorError
-from .vllm_releases import DEFAULT_VLLM_VERSION
+from .messages.arguments import argparse_message
+from .options import COMMANDS, CONFIG_HELP
 
 GIB = 2**30
 GB = 10**9
@@ -38,7 +40,7 @@ class _UsageError(CalculatorError):
     """An argument-parsing error (unknown option, missing value); exit status 2 like CalculatorError."""
 
     def __init__(self, message: str, usage: str = ""):
-        super().__init__("arguments", message)
+        super().__init__("arguments", argparse_message(message))
         self.usage = usage
 
 
@@ -57,18 +59,28 @@ def run_json(argv: list[str]) -> dict:
     Raises :class:`CalculatorError` for bad input (argument errors included). Used by :func:`main` and by
     the browser through Pyodide.
     """
+    return run_localized(argv)("en")
+
+
+def run_localized(argv: list[str], config: dict | None = None) -> Callable[[str], dict]:
+    """Run one command and return its result as a function of the language its sentences (notes, how each term
+    is computed) are rendered in: ``run_localized(argv)("en") == run_json(argv)``; ``("zh-TW")`` is the same dict
+    in 繁體中文, for the pages' tables. Raises :class:`CalculatorError` as :func:`run_json` does.
+
+    ``config``: a config.json already read (a dict) that stands for CONFIG, which is then only its label (a page's
+    pasted config runs this way, labelled ``config.json``: the same result as the CLI on a file of that name)."""
     try:
-        _, payload = _run(list(argv) if isinstance(argv, (list, tuple)) else argv)
+        _, result = _run(list(argv) if isinstance(argv, (list, tuple)) else argv, config)
     except SystemExit:  # --help: there is no JSON for it
-        raise CalculatorError("arguments", "--help prints text; run it without run_json") from None
-    return payload
+        raise CalculatorError("arguments", "arguments.help_without_json") from None
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
     """Console entry point; returns the exit status (0, or 2 for bad input)."""
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
-        args, payload = _run(argv)
+        args, result = _run(argv)
     except SystemExit as exit_:  # --help
         return exit_.code if isinstance(exit_.code, int) else 0
     except _UsageError as error:
@@ -81,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     except RecursionError:
         sys.stderr.write("error: config: nested too deeply to read\n")
         return 2
+    payload = result("en")
     if args.json:
         sys.stdout.write(json.dumps(payload, indent=2, allow_nan=False) + "\n")
     else:
@@ -94,96 +107,39 @@ def main(argv: list[str] | None = None) -> int:
 
 @functools.cache
 def _parser() -> _Parser:
-    """The command-line parser (built once: parsing does not change it, and building it is most of a call's cost)."""
+    """The command-line parser, built from the declaration of every option (calculators.options); built once:
+    parsing does not change it, and building it is most of a call's cost."""
     parser = _Parser(prog="llm-calc", description="Memory calculators for large language models.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-
-    def command(name: str, help_text: str, config: bool = True) -> _Parser:
-        p = sub.add_parser(name, help=help_text, description=help_text)
-        if config:
-            p.add_argument("config", metavar="CONFIG",
-                           help="config.json path, a directory holding one, or a preset's Hugging Face id")
+    for command in COMMANDS.values():
+        p = sub.add_parser(command.name, help=command.help, description=command.help)
+        if command.takes_config:
+            p.add_argument("config", metavar="CONFIG", help=CONFIG_HELP)
         p.add_argument("--json", action="store_true", help="print the result as JSON")
-        return p
-
-    def shape(p: _Parser, seq_required: bool = True) -> None:
-        p.add_argument("--seq-len", type=int, required=seq_required, default=None, help="tokens per sequence")
-        p.add_argument("--batch", type=int, default=1, help="concurrent sequences (default 1)")
-        p.add_argument("--kv-dtype", default="bf16", help="KV-cache dtype: bf16, fp16, fp32, fp8, int8, int4 ...")
-
-    command("params", "parameter counts: total, active per token, by component")
-
-    p = command("kv", "KV cache and recurrent-state bytes")
-    shape(p)
-    p.add_argument("--block-size", type=int, default=None, help="round each sequence up to pages of S tokens")
-    p.add_argument("--tp", type=int, default=1, help="tensor-parallel ranks (per-GPU figures)")
-    p.add_argument("--mla-decompressed", action="store_true", help="cache MLA as decompressed per-head K/V")
-
-    p = command("weights", "weight memory in a storage format")
-    p.add_argument("--weights", default="bf16", help="format: fp32, bf16, fp16, fp8, int8, gptq-int4, awq-int4, "
-                   "nf4, nf4-dq, bpw:<bits> ...")
-
-    p = command("plan", "per-GPU memory plan for an inference engine")
-    p.add_argument("--weights", default=None, help="weight format (see the weights command; default: the "
-                   "checkpoint's quantization_config, else bf16)")
-    shape(p)
-    p.add_argument("--gpu", default=None, help="GPU name, e.g. H100, A100-80GB, 'RTX 4090', MI300X")
-    p.add_argument("--gpu-memory-gib", type=float, default=None,
-                   help="total GPU memory as torch.cuda.mem_get_info reports it (vLLM logs it), in GiB; "
-                   "replaces the catalog's figure, or stands alone for an unlisted GPU")
-    p.add_argument("--count", type=int, default=1, help="GPUs = tensor-parallel degree: 1, 2, 4 or 8")
-    p.add_argument("--engine", default="vllm", choices=("vllm", "transformers"))
-    p.add_argument("--vllm-version", default=None,
-                   help=f"vLLM release whose accounting to follow, e.g. 0.10.1 (default {DEFAULT_VLLM_VERSION})")
-    p.add_argument("--gpu-memory-utilization", type=float, default=None,
-                   help="vLLM's budget fraction (default: the release's, 0.92 from 0.20)")
-    p.add_argument("--max-num-batched-tokens", type=int, default=None, help="vLLM scheduler token budget")
-    p.add_argument("--max-num-seqs", type=int, default=None, help="vLLM maximum concurrent sequences")
-    p.add_argument("--block-size", type=int, default=None, help="KV page size in tokens (vLLM default 16)")
-    p.add_argument("--enforce-eager", action="store_true", help="vLLM without CUDA graphs")
-    p.add_argument("--entrypoint", default="serve", choices=("serve", "llm"),
-                   help="vllm serve or the Python LLM() class (their scheduler defaults differ)")
-
-    p = command("recommend", "GPU sets that fit, best first")
-    p.add_argument("--weights", default=None, help="weight format (see the weights command; default: the "
-                   "checkpoint's quantization_config, else bf16)")
-    shape(p)
-    p.add_argument("--engine", default="vllm", choices=("vllm", "transformers"))
-    p.add_argument("--vllm-version", default=None,
-                   help=f"vLLM release whose accounting to follow (default {DEFAULT_VLLM_VERSION})")
-    p.add_argument("--gpu-memory-utilization", type=float, default=None,
-                   help="vLLM's budget fraction (default: the release's, 0.92 from 0.20)")
-
-    p = command("train", "training memory: full fine-tuning, LoRA, QLoRA")
-    p.add_argument("--method", required=True, choices=("full", "lora", "qlora"))
-    p.add_argument("--seq-len", type=int, default=2048, help="tokens per sequence (default 2048)")
-    p.add_argument("--batch", type=int, default=1, help="micro-batch size per GPU (default 1)")
-    p.add_argument("--gradient-checkpointing", action="store_true", help="checkpoint every decoder layer")
-    p.add_argument("--lora-rank", type=int, default=16, help="LoRA rank r (default 16)")
-    p.add_argument("--lora-targets", default="all-linear", help="'all-linear' or comma-separated module names")
-    p.add_argument("--optimizer", default=None,
-                   choices=("adamw", "adamw-8bit", "paged-adamw", "paged-adamw-8bit", "sgd"))
-    p.add_argument("--grad-dtype", default="bf16", choices=("bf16", "fp32"), help="full fine-tuning gradients")
-    p.add_argument("--adapter-dtype", default=None, choices=("bf16", "fp32"))
-    p.add_argument("--attention", default="sdpa", choices=("sdpa", "flash", "eager"))
-    p.add_argument("--grad-accumulation-steps", type=int, default=1)
-    p.add_argument("--gpu", default=None, help="check the peak against this GPU")
-
-    command("presets", "list the bundled model presets", config=False)
-    command("gpus", "list the GPU catalog", config=False)
+        for option in command.options:
+            p.add_argument(f"--{option.flag}", **option.argparse_keywords())
     return parser
 
 
-def _run(argv: list[str]) -> tuple[argparse.Namespace, dict]:
-    if not isinstance(argv, list) or not all(isinstance(a, str) for a in argv):
-        raise CalculatorError("argv", f"expected a list of strings, got {argv!r}")
-    args = _parser().parse_args(argv)  # --help prints and raises SystemExit(0)
+def _run(argv: list[str], config: dict | None = None) -> tuple[argparse.Namespace, Callable[[str], dict]]:
+    """The parsed arguments, and the command's result as a function of the language (its ``to_dict``)."""
+    args = _parse(argv, config)
     return args, _COMMANDS[args.command](args)
 
 
+def _parse(argv: list[str], config: dict | None) -> argparse.Namespace:
+    """The parsed argv, with ``config_dict``: the config that stands for CONFIG, or None (CONFIG names it)."""
+    if not isinstance(argv, list) or not all(isinstance(a, str) for a in argv):
+        raise CalculatorError("argv", "value.string_list", value=repr(argv))
+    args = _parser().parse_args(argv)  # --help prints and raises SystemExit(0)
+    args.config_dict = config
+    return args
+
+
 def _spec(args: argparse.Namespace):
-    """The ModelSpec named by CONFIG: an existing path wins over a preset id of the same spelling."""
+    """The ModelSpec of a given config dict, labelled CONFIG; else the one named by CONFIG: an existing path wins
+    over a preset id of the same spelling."""
     import os
     import pathlib
 
@@ -191,46 +147,53 @@ def _spec(args: argparse.Namespace):
     from .families import model_spec
 
     source = args.config
+    if args.config_dict is not None:
+        return model_spec(args.config_dict, source=source)
     if source and len(source) < 4096 and os.path.exists(source):
         return model_spec(load_config(pathlib.Path(source)), source=source)
     return load_spec(source)
 
 
-def _cmd_params(args) -> dict:
+def _cmd_params(args) -> Callable[[str], dict]:
     from .params import count_parameters
 
     counts = count_parameters(_spec(args))
-    payload = counts.to_dict()
-    # the CLI contract's names (kept beside the API's own names)
-    payload.setdefault("total", counts.total)
-    payload.setdefault("active", counts.active)
-    payload.setdefault("breakdown", dict(counts.by_component))
-    payload.setdefault("checkpoint_only", counts.checkpoint_only)
+
+    def payload(lang: str = "en") -> dict:
+        out = counts.to_dict(lang)
+        # the CLI contract's names (kept beside the API's own names)
+        out.setdefault("total", counts.total)
+        out.setdefault("active", counts.active)
+        out.setdefault("breakdown", dict(counts.by_component))
+        out.setdefault("checkpoint_only", counts.checkpoint_only)
+        return out
+
     return payload
 
 
-def _cmd_kv(args) -> dict:
+def _cmd_kv(args) -> Callable[[str], dict]:
     from .kv import kv_cache
 
     return kv_cache(_spec(args), seq_len=args.seq_len, batch=args.batch, kv_dtype=args.kv_dtype,
-                    block_size=args.block_size, tp=args.tp, mla_decompressed=args.mla_decompressed).to_dict()
+                    block_size=args.block_size, tp=args.tp, mla_decompressed=args.mla_decompressed).to_dict
 
 
-def _cmd_weights(args) -> dict:
+def _cmd_weights(args) -> Callable[[str], dict]:
     from .weights import weight_memory
 
-    return weight_memory(_spec(args), args.weights).to_dict()
+    return weight_memory(_spec(args), args.weights).to_dict
 
 
-def _cmd_plan(args) -> dict:
+def _cmd_plan(args) -> Callable[[str], dict]:
     from .plan import memory_plan
 
-    return memory_plan(_spec(args), seq_len=args.seq_len, **_plan_arguments(args)).to_dict()
+    return memory_plan(_spec(args), seq_len=args.seq_len, **_plan_arguments(args)).to_dict
 
 
-def plan_inputs(argv: list[str]):
-    """The model and ``memory_plan``'s deployment keywords that ``plan`` ARGV describes (the chart draws the same)."""
-    args = _parser().parse_args(argv)
+def plan_inputs(argv: list[str], config: dict | None = None):
+    """The model and ``memory_plan``'s deployment keywords that ``plan`` ARGV describes (the chart draws the same);
+    ``config`` as for :func:`run_localized`."""
+    args = _parse(argv, config)
     return _spec(args), _plan_arguments(args)
 
 
@@ -245,15 +208,15 @@ def _plan_arguments(args: argparse.Namespace) -> dict:
     )
 
 
-def _cmd_recommend(args) -> dict:
+def _cmd_recommend(args) -> Callable[[str], dict]:
     from .plan import recommend
 
     return recommend(_spec(args), weights=args.weights, seq_len=args.seq_len, batch=args.batch,
                      kv_dtype=args.kv_dtype, engine=args.engine, vllm_version=args.vllm_version,
-                     gpu_memory_utilization=args.gpu_memory_utilization).to_dict()
+                     gpu_memory_utilization=args.gpu_memory_utilization).to_dict
 
 
-def _cmd_train(args) -> dict:
+def _cmd_train(args) -> Callable[[str], dict]:
     from .training import training_memory
 
     return training_memory(
@@ -262,19 +225,19 @@ def _cmd_train(args) -> dict:
         lora_targets=args.lora_targets, optimizer=args.optimizer, grad_dtype=args.grad_dtype,
         adapter_dtype=args.adapter_dtype, attention=args.attention,
         grad_accumulation_steps=args.grad_accumulation_steps, gpu=args.gpu,
-    ).to_dict()
+    ).to_dict
 
 
-def _cmd_presets(args) -> dict:
+def _cmd_presets(args) -> Callable[[str], dict]:
     from .presets import PRESETS
 
-    return {"presets": sorted(PRESETS)}
+    return lambda lang="en": {"presets": sorted(PRESETS)}
 
 
-def _cmd_gpus(args) -> dict:
+def _cmd_gpus(args) -> Callable[[str], dict]:
     from .gpus import CATALOG
 
-    return {"gpus": [gpu.to_dict() for gpu in CATALOG]}
+    return lambda lang="en": {"gpus": [gpu.to_dict() for gpu in CATALOG]}
 
 
 _COMMANDS = {

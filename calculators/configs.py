@@ -15,6 +15,7 @@ from functools import cache
 
 from calculators.errors import LIMITS, CalculatorError, describe
 from calculators.families import model_spec
+from calculators.messages import python_text
 from calculators.presets import PRESETS
 from calculators.spec import ModelSpec
 
@@ -41,37 +42,37 @@ def parse_config_json(text: object, field: str = "config") -> dict:
         try:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError as error:
-            raise CalculatorError(field, f"is not UTF-8 text ({error.reason} at byte {error.start})") from None
+            raise CalculatorError(field, "config.not_utf8", reason=python_text("utf8", error.reason),
+                                  position=error.start) from None
     if not isinstance(text, str):
-        raise CalculatorError(field, f"expected JSON text, got {type(text).__name__}")
+        raise CalculatorError(field, "config.not_text", type=type(text).__name__)
     if len(text) > LIMITS["config_text_chars"]:
-        limit = LIMITS["config_text_chars"]
-        raise CalculatorError(field, f"is {len(text):,} characters; a config.json is at most {limit:,}")
+        raise CalculatorError(field, "config.too_long", length=len(text), limit=LIMITS["config_text_chars"])
     depth = json_depth(text)
     if depth > MAX_JSON_DEPTH:
-        raise CalculatorError(field, f"is nested {depth:,} levels deep; a config.json is at most {MAX_JSON_DEPTH}")
+        raise CalculatorError(field, "config.too_deep", depth=depth, limit=MAX_JSON_DEPTH)
     try:
         value = json.loads(text)
     except json.JSONDecodeError as error:
-        raise CalculatorError(
-            field, f"is not valid JSON ({error.msg} at line {error.lineno} column {error.colno})"
-        ) from None
+        raise CalculatorError(field, "config.invalid_json", reason=python_text("json", error.msg), line=error.lineno,
+                              column=error.colno) from None
     except (RecursionError, ValueError) as error:
-        raise CalculatorError(field, f"is not usable JSON ({type(error).__name__})") from None
+        raise CalculatorError(field, "config.unusable_json", type=type(error).__name__) from None
     if not isinstance(value, dict):
-        raise CalculatorError(field, f"expected a JSON object ({{...}}), got a JSON {type(value).__name__}")
+        raise CalculatorError(field, "config.not_an_object", type=python_text("type", type(value).__name__))
     return value
 
 
 def preset_config(hf_id: str) -> dict:
     """A copy of the preset config for ``hf_id`` (case-insensitive); CalculatorError suggesting close ids."""
     if not isinstance(hf_id, str):
-        raise CalculatorError("model", f"expected a preset id, got {describe(hf_id)}")
+        raise CalculatorError("model", "config.preset_id", value=describe(hf_id))
     canonical = _PRESETS_BY_LOWER.get(hf_id.strip().lower())
     if canonical is None:
         close = difflib.get_close_matches(hf_id, list(PRESETS), n=3, cutoff=0.5)
-        hint = f"; did you mean {', '.join(close)}?" if close else "; see calculators.presets.PRESETS"
-        raise CalculatorError("model", f"unknown preset {describe(hf_id)}{hint}")
+        if close:
+            raise CalculatorError("model", "config.unknown_preset_close", value=describe(hf_id), close=", ".join(close))
+        raise CalculatorError("model", "config.unknown_preset", value=describe(hf_id))
     return copy.deepcopy(PRESETS[canonical])
 
 
@@ -88,9 +89,7 @@ def load_config(source: object) -> dict:
     if isinstance(source, os.PathLike):
         return _read_path(os.fspath(source))
     if not isinstance(source, str):
-        raise CalculatorError(
-            "model", f"expected a preset id, a path to config.json, or JSON text; got {type(source).__name__}"
-        )
+        raise CalculatorError("model", "config.source_type", type=type(source).__name__)
     text = source.strip()
     if text.startswith("{") or text.startswith("["):
         return parse_config_json(text)
@@ -100,10 +99,7 @@ def load_config(source: object) -> dict:
         return _read_path(text)
     if text.count("/") == 1 and not text.startswith((".", "/")) and not text.endswith(".json"):
         preset_config(text)  # raises, suggesting close preset ids
-    raise CalculatorError(
-        "model",
-        f"{describe(source)} is not a preset id, an existing config.json path, or JSON text",
-    )
+    raise CalculatorError("model", "config.no_source", value=describe(source))
 
 
 def load_spec(source: object) -> ModelSpec:
@@ -133,5 +129,6 @@ def _read_path(path: str) -> dict:
         with open(path, "rb") as file:
             data = file.read(LIMITS["config_text_chars"] + 1)
     except OSError as error:
-        raise CalculatorError("model", f"cannot read {path}: {error.strerror or error}") from None
+        raise CalculatorError("model", "config.unreadable", path=path,
+                              reason=python_text("os", error.strerror) if error.strerror else str(error)) from None
     return parse_config_json(data, field=path)

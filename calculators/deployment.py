@@ -77,16 +77,16 @@ def deployment(
 ) -> Deployment:
     """Check and freeze a deployment; every bad input raises :class:`CalculatorError` naming its field."""
     if not isinstance(spec, ModelSpec):
-        raise CalculatorError("spec", f"expected a ModelSpec (from model_spec), got {type(spec).__name__}")
+        raise CalculatorError("spec", "value.model_spec", type=type(spec).__name__)
     choice("engine", engine, ENGINES)
     choice("entrypoint", entrypoint, ENTRYPOINTS)
     check_model(spec)
     device = _device(gpu, gpu_memory_gib)
     if device.category == "apple":
         if engine == "vllm":
-            raise CalculatorError("engine", "vLLM does not run on Apple GPUs; use engine 'transformers' (MPS)")
+            raise CalculatorError("engine", "engine.apple_vllm")
         if count != 1:
-            raise CalculatorError("count", f"Apple GPUs are planned one at a time; got count {describe(count)}")
+            raise CalculatorError("count", "engine.apple_count", value=describe(count))
     tp = check_tensor_parallel(spec, count)
     boolean("cuda_graphs", cuda_graphs)
     if weights is None:
@@ -107,7 +107,7 @@ def deployment(
         for name, value in (("gpu_memory_utilization", gpu_memory_utilization), ("vllm_version", vllm_version),
                             ("max_num_batched_tokens", max_num_batched_tokens), ("max_num_seqs", max_num_seqs)):
             if value is not None:
-                raise CalculatorError(name, "applies to engine 'vllm' only")
+                raise CalculatorError(name, "engine.vllm_only")
     if block_size is not None:
         positive_int("block_size", block_size, LIMITS["block_size"])
     return Deployment(spec=spec, weights=fmt, weights_source=source, gpu=device, tp=tp, engine=engine,
@@ -125,16 +125,14 @@ def check_model(spec: ModelSpec) -> None:
         if problem:
             raise CalculatorError(*problem)
     if spec.num_experts and spec.experts_per_token > spec.num_experts:
-        raise CalculatorError(
-            "config.num_experts_per_tok",
-            f"{spec.experts_per_token} experts per token is more than the {spec.num_experts} experts",
-        )
+        raise CalculatorError("config.num_experts_per_tok", "config.experts_per_token", top_k=spec.experts_per_token,
+                              experts=spec.num_experts)
 
 
 def check_tensor_parallel(spec: ModelSpec, tp: object, field_name: str = "count") -> int:
     """Raise CalculatorError unless ``tp`` is 1, 2, 4 or 8 and splits every head and MLP width evenly."""
     if not is_int(tp) or tp not in TP_DEGREES:
-        raise CalculatorError(field_name, f"expected a tensor-parallel degree of 1, 2, 4 or 8; got {describe(tp)}")
+        raise CalculatorError(field_name, "tp.degree", value=describe(tp))
     if tp == 1:
         return tp
     for index, mixer in enumerate(spec.mixers):
@@ -146,23 +144,19 @@ def check_tensor_parallel(spec: ModelSpec, tp: object, field_name: str = "count"
             continue
         width = group.shape[-2] if group.shape[-1] == spec.hidden_size else group.shape[-1]
         if width % tp:
-            raise CalculatorError(
-                field_name,
-                f"{group.name or group.component} width {width} is not divisible by {tp} GPUs "
-                "(column/row-parallel layers split it evenly)",
-            )
+            raise CalculatorError(field_name, "tp.width", name=group.name or group.component, width=width, tp=tp)
     return tp
 
 
 def _device(gpu: object, gpu_memory_gib: object) -> GPU:
     if gpu_memory_gib is None:
         if gpu is None:
-            raise CalculatorError("gpu", "name a GPU (e.g. H100, 'RTX 4090') or give its memory with gpu_memory_gib")
+            raise CalculatorError("gpu", "gpu.missing")
         return get_gpu(gpu)
     if isinstance(gpu_memory_gib, bool) or not isinstance(gpu_memory_gib, (int, float)) \
             or not 0 < gpu_memory_gib <= MAX_GPU_MEMORY_GIB:
-        raise CalculatorError("gpu_memory_gib",
-                              f"expected a number of GiB in (0, {MAX_GPU_MEMORY_GIB}], got {describe(gpu_memory_gib)}")
+        raise CalculatorError("gpu_memory_gib", "gpu.memory_gib", maximum=MAX_GPU_MEMORY_GIB,
+                              value=describe(gpu_memory_gib))
     total = round(float(gpu_memory_gib) * GIB)
     if gpu is None:
         return custom_gpu(total)
@@ -173,5 +167,5 @@ def _device(gpu: object, gpu_memory_gib: object) -> GPU:
 
 def _fraction(field: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 < value <= 1.0:
-        raise CalculatorError(field, f"expected a number in (0, 1], got {describe(value)}")
+        raise CalculatorError(field, "value.fraction", value=describe(value))
     return float(value)

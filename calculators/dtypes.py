@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from calculators.errors import CalculatorError, describe
+from calculators.messages import Message
 
 #: Bytes of one element of the plain floating-point and integer types.
 DTYPE_BYTES = {"fp32": 4, "bf16": 2, "fp16": 2, "fp8": 1, "int8": 1}
@@ -53,14 +54,15 @@ class KVDtype:
 
     ``bits`` per element; ``scale_granularity`` is ``"none"``, ``"per-tensor"`` (not stored per token),
     ``"per-token-head"`` (``scale_bytes`` per vector) or ``"per-16-elements"`` (``scale_bytes`` per block
-    of 16 elements).
+    of 16 elements); ``description`` says it in words (a :class:`~calculators.messages.Message`, which the notes
+    quote).
     """
 
     name: str
     bits: int
     scale_granularity: str
     scale_bytes: int
-    description: str
+    description: Message
 
     def vector_bytes(self, elements: int) -> int:
         """Bytes to store one vector of ``elements`` values for one token, scales included."""
@@ -73,19 +75,19 @@ class KVDtype:
 
 
 KV_DTYPES = {
-    "fp32": KVDtype("fp32", 32, "none", 0, "32-bit float"),
-    "bf16": KVDtype("bf16", 16, "none", 0, "bfloat16"),
-    "fp16": KVDtype("fp16", 16, "none", 0, "float16"),
-    "fp8": KVDtype(
-        "fp8", 8, "per-tensor", 0, "fp8 e4m3 with one K and one V scale per layer (8 bytes/layer, not counted)"
-    ),
-    "fp8_e5m2": KVDtype("fp8_e5m2", 8, "per-tensor", 0, "fp8 e5m2 (per-tensor scale, not counted)"),
-    "fp8_per_token_head": KVDtype(
-        "fp8_per_token_head", 8, "per-token-head", FP32_SCALE_BYTES, "fp8 e4m3 + one fp32 scale per token per head"
-    ),
-    "int8": KVDtype("int8", 8, "per-token-head", FP32_SCALE_BYTES, "int8 + one fp32 scale per token per head"),
-    "int4": KVDtype("int4", 4, "per-token-head", FP32_SCALE_BYTES, "int4 + one fp32 scale per token per head"),
-    "nvfp4": KVDtype("nvfp4", 4, "per-16-elements", 1, "fp4 e2m1 + one fp8 scale per 16 elements"),
+    "fp32": KVDtype("fp32", 32, "none", 0, Message("kv_dtype.fp32")),
+    "bf16": KVDtype("bf16", 16, "none", 0, Message("kv_dtype.bf16")),
+    "fp16": KVDtype("fp16", 16, "none", 0, Message("kv_dtype.fp16")),
+    "fp8": KVDtype("fp8", 8, "per-tensor", 0, Message("kv_dtype.fp8")),
+    "fp8_e5m2": KVDtype("fp8_e5m2", 8, "per-tensor", 0, Message("kv_dtype.fp8_e5m2")),
+    "fp8_per_token_head": KVDtype("fp8_per_token_head", 8, "per-token-head", FP32_SCALE_BYTES,
+                                  Message("kv_dtype.per_token_head", base="fp8 e4m3", scale="fp32")),
+    "int8": KVDtype("int8", 8, "per-token-head", FP32_SCALE_BYTES,
+                    Message("kv_dtype.per_token_head", base="int8", scale="fp32")),
+    "int4": KVDtype("int4", 4, "per-token-head", FP32_SCALE_BYTES,
+                    Message("kv_dtype.per_token_head", base="int4", scale="fp32")),
+    "nvfp4": KVDtype("nvfp4", 4, "per-16-elements", 1,
+                     Message("kv_dtype.per_elements", base="fp4 e2m1", scale="fp8", elements=16)),
 }
 
 #: dtypes accepted for recurrent (Mamba / Gated DeltaNet) state, with their element width in bytes.
@@ -105,7 +107,7 @@ def kv_dtype(name: object, field: str = "kv_dtype") -> KVDtype:
     canonical = canonical_dtype_name(name)
     if isinstance(canonical, str) and canonical in KV_DTYPES:
         return KV_DTYPES[canonical]
-    raise CalculatorError(field, f"expected one of {', '.join(KV_DTYPES)}; got {describe(name)}")
+    raise CalculatorError(field, "value.one_of", options=", ".join(KV_DTYPES), value=describe(name))
 
 
 def state_dtype_bytes(name: object, field: str) -> int:
@@ -113,4 +115,4 @@ def state_dtype_bytes(name: object, field: str) -> int:
     canonical = canonical_dtype_name(name)
     if isinstance(canonical, str) and canonical in STATE_DTYPES:
         return STATE_DTYPES[canonical]
-    raise CalculatorError(field, f"expected one of {', '.join(STATE_DTYPES)}; got {describe(name)}")
+    raise CalculatorError(field, "value.one_of", options=", ".join(STATE_DTYPES), value=describe(name))

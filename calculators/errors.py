@@ -2,7 +2,8 @@
 
 Every invalid input raises :class:`CalculatorError`, a ``ValueError`` whose ``field`` names the input
 (``seq_len``, ``kv_dtype``, ``config.num_key_value_heads``) and whose message says what is accepted:
-``seq_len: expected a positive integer, got -3``.
+``seq_len: expected a positive integer, got -3``. The message is a :class:`~calculators.messages.Message` (a code
+and its values), so the 繁體中文 pages show the same error in Chinese (:meth:`CalculatorError.render`).
 
 Limits on sizes are documented in :data:`LIMITS`; anything larger is refused as absurd rather than
 computed, so a typo cannot produce a meaningless 10**30-byte answer.
@@ -11,6 +12,8 @@ computed, so a typo cannot produce a meaningless 10**30-byte answer.
 from __future__ import annotations
 
 from collections.abc import Iterable
+
+from calculators.messages import Message, render
 
 #: Largest accepted value of each kind of input (inclusive). Sizes beyond these are typos, not models.
 LIMITS = {
@@ -30,12 +33,19 @@ class CalculatorError(ValueError):
     """An input the calculators cannot accept.
 
     ``field`` is the input's name as the user wrote it (``config.hidden_size`` for a config.json field);
-    the message starts with it and says what is accepted.
+    ``message`` says what is accepted, as a :class:`~calculators.messages.Message` or as its code and values
+    (``CalculatorError("seq_len", "value.positive_int", value="-3")``). ``str(error)`` is ``"FIELD: message"`` in
+    English.
     """
 
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str, message: Message | str, /, **values: object):
         self.field = field
-        super().__init__(f"{field}: {message}")
+        self.message = message if isinstance(message, Message) else Message(message, **values)
+        super().__init__(self.render())
+
+    def render(self, lang: str = "en") -> str:
+        """``"FIELD: message"`` with the message in ``lang`` (``"en"``, ``"zh-TW"``); the field is never translated."""
+        return f"{self.field}: {render(self.message, lang)}"
 
 
 def describe(value: object) -> str:
@@ -51,28 +61,26 @@ def is_int(value: object) -> bool:
 
 def positive_int(field: str, value: object, maximum: int | None = None) -> int:
     """Return ``value`` if it is an integer in ``1..maximum``; otherwise raise CalculatorError."""
-    if not is_int(value):
-        raise CalculatorError(field, f"expected a positive integer, got {describe(value)}")
-    if value < 1:
-        raise CalculatorError(field, f"expected a positive integer, got {value}")
+    if not is_int(value) or value < 1:
+        raise CalculatorError(field, "value.positive_int", value=describe(value))
     if maximum is not None and value > maximum:
-        raise CalculatorError(field, f"expected an integer from 1 to {maximum:,}, got {value:,}")
+        raise CalculatorError(field, "value.int_range", minimum=1, maximum=maximum, value=value)
     return value
 
 
 def non_negative_int(field: str, value: object, maximum: int | None = None) -> int:
     """Return ``value`` if it is an integer in ``0..maximum``; otherwise raise CalculatorError."""
     if not is_int(value) or value < 0:
-        raise CalculatorError(field, f"expected a non-negative integer, got {describe(value)}")
+        raise CalculatorError(field, "value.non_negative_int", value=describe(value))
     if maximum is not None and value > maximum:
-        raise CalculatorError(field, f"expected an integer from 0 to {maximum:,}, got {value:,}")
+        raise CalculatorError(field, "value.int_range", minimum=0, maximum=maximum, value=value)
     return value
 
 
 def boolean(field: str, value: object) -> bool:
     """Return ``value`` if it is ``True`` or ``False``; otherwise raise CalculatorError."""
     if not isinstance(value, bool):
-        raise CalculatorError(field, f"expected true or false, got {describe(value)}")
+        raise CalculatorError(field, "value.boolean", value=describe(value))
     return value
 
 
@@ -80,5 +88,5 @@ def choice(field: str, value: object, options: Iterable[str]) -> str:
     """Return ``value`` if it is one of ``options`` (strings); otherwise raise CalculatorError listing them."""
     options = list(options)
     if not isinstance(value, str) or value not in options:
-        raise CalculatorError(field, f"expected one of {', '.join(options)}; got {describe(value)}")
+        raise CalculatorError(field, "value.one_of", options=", ".join(options), value=describe(value))
     return value

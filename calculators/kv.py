@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from calculators.dtypes import KVDtype, canonical_dtype_name, state_dtype_bytes
 from calculators.dtypes import kv_dtype as lookup_kv_dtype
 from calculators.errors import LIMITS, CalculatorError, boolean, positive_int
+from calculators.messages import Message, render
 from calculators.spec import Mixer, ModelSpec, RecurrentMixer
 
 
@@ -95,7 +96,7 @@ class KVCache:
     per_gpu_recurrent_state_bytes: int
     kinds: tuple[KVCacheKind, ...]
     approximate: bool
-    notes: tuple[str, ...]
+    notes: tuple[Message | str, ...]
 
     @property
     def total_bytes(self) -> int:
@@ -133,8 +134,9 @@ class KVCache:
                 entry[key] += getattr(row, key)
         return summary
 
-    def to_dict(self) -> dict:
-        """A JSON-ready dict: integers for bytes, the breakdown per kind and per distinct layer spec."""
+    def to_dict(self, lang: str = "en") -> dict:
+        """A JSON-ready dict: integers for bytes, the breakdown per kind and per distinct layer spec; the notes in
+        ``lang``."""
         return {
             "model_type": self.model_type,
             "source": self.source,
@@ -157,7 +159,7 @@ class KVCache:
             "by_kind": self.by_kind,
             "layers": [row.to_dict() for row in self.kinds],
             "approximate": self.approximate,
-            "notes": list(self.notes),
+            "notes": [render(note, lang) for note in self.notes],
         }
 
 
@@ -180,7 +182,7 @@ def kv_cache(
     sequence up to whole pages of that many tokens (None: no rounding). ``tp``: tensor-parallel ranks.
     """
     if not isinstance(spec, ModelSpec):
-        raise CalculatorError("spec", f"expected a ModelSpec (from model_spec), got {type(spec).__name__}")
+        raise CalculatorError("spec", "value.model_spec", type=type(spec).__name__)
     seq_len = positive_int("seq_len", seq_len, LIMITS["seq_len"])
     batch = positive_int("batch", batch, LIMITS["batch"])
     tp = positive_int("tp", tp, LIMITS["tp"])
@@ -248,9 +250,7 @@ def _attention(
 
 def _recurrent(mixer: RecurrentMixer, layers: int, batch: int, tp: int, conv_bytes: int, ssm_bytes: int) -> KVCacheKind:
     if mixer.parallel_heads % tp:
-        raise CalculatorError(
-            "tp", f"must divide the {mixer.kind} heads/channels ({mixer.parallel_heads}) to split its state; got {tp}"
-        )
+        raise CalculatorError("tp", "kv.tp_state", kind=mixer.kind, heads=mixer.parallel_heads, value=tp)
     state_bytes = mixer.conv_state_elements * conv_bytes + mixer.ssm_state_elements * ssm_bytes
     return KVCacheKind(
         kind=mixer.kind,
@@ -269,21 +269,17 @@ def _canonical(name: str) -> str:
     return str(canonical_dtype_name(name))
 
 
-def _notes(kinds: list[KVCacheKind], dtype: KVDtype, mla_decompressed: bool) -> tuple[str, ...]:
+def _notes(kinds: list[KVCacheKind], dtype: KVDtype, mla_decompressed: bool) -> tuple[Message, ...]:
     present = {row.kind for row in kinds}
     notes = []
     if "sliding_attention" in present:
-        notes.append("sliding-window layers keep at most window - 1 tokens, as transformers' DynamicCache does")
+        notes.append(Message("note.sliding_window_cap"))
     if "mla" in present:
-        notes.append(
-            "MLA: per-head decompressed keys and values (older transformers eager layout), split across TP ranks"
-            if mla_decompressed
-            else "MLA: one latent of kv_lora_rank + qk_rope_head_dim elements per token per layer, on every TP rank"
-        )
+        notes.append(Message("note.mla_decompressed" if mla_decompressed else "note.mla_latent"))
     if present & {"mamba", "gated_deltanet"}:
-        notes.append("recurrent layers: constant state per sequence, in recurrent_state_bytes, not in kv_cache_bytes")
+        notes.append(Message("note.recurrent_state"))
     if dtype.scale_granularity == "per-tensor":
-        notes.append(f"{dtype.name}: per-tensor K/V scales (8 bytes per layer) are not counted")
+        notes.append(Message("note.per_tensor_scales", dtype=dtype.name))
     elif dtype.scale_granularity != "none":
-        notes.append(f"{dtype.name}: {dtype.description}; scales are counted")
+        notes.append(Message("note.scales_counted", dtype=dtype.name, description=dtype.description))
     return tuple(notes)

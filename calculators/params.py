@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from calculators.errors import CalculatorError
+from calculators.messages import Message, render
 from calculators.spec import COMPONENTS, ModelSpec
 
 
@@ -29,15 +30,15 @@ class ParamCount:
     num_experts: int
     experts_per_token: int
     approximate: bool
-    notes: tuple[str, ...]
+    notes: tuple[Message | str, ...]
 
     @property
     def checkpoint_total(self) -> int:
         """Parameters in the checkpoint: ``total`` plus ``checkpoint_only``."""
         return self.total + self.checkpoint_only
 
-    def to_dict(self) -> dict:
-        """A JSON-ready dict (integers for counts)."""
+    def to_dict(self, lang: str = "en") -> dict:
+        """A JSON-ready dict (integers for counts); the notes in ``lang``."""
         return {
             "model_type": self.model_type,
             "source": self.source,
@@ -50,7 +51,7 @@ class ParamCount:
             "num_experts": self.num_experts,
             "experts_per_token": self.experts_per_token,
             "approximate": self.approximate,
-            "notes": list(self.notes),
+            "notes": [render(note, lang) for note in self.notes],
         }
 
 
@@ -61,7 +62,7 @@ def count_parameters(spec: ModelSpec) -> ParamCount:
     router, norms, lm_head, recurrent, other.
     """
     if not isinstance(spec, ModelSpec):
-        raise CalculatorError("spec", f"expected a ModelSpec (from model_spec), got {type(spec).__name__}")
+        raise CalculatorError("spec", "value.model_spec", type=type(spec).__name__)
     total = dict.fromkeys(COMPONENTS, 0)
     active = dict.fromkeys(COMPONENTS, 0)
     for group in spec.tensors:

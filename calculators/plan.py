@@ -30,6 +30,7 @@ from .engines import engine_for
 from .engines.runtime import ACT_BYTES
 from .errors import LIMITS, CalculatorError, choice, positive_int
 from .gpus import CATALOG, get_gpu
+from .messages import Message, render
 
 __all__ = ["ENGINES", "TP_DEGREES", "MemoryPlan", "Recommendation", "check_tensor_parallel", "memory_curve",
            "memory_plan", "recommend"]
@@ -69,14 +70,15 @@ class MemoryPlan:
     max_batch: int | None = None
     decode_tokens_per_s_bound: float | None = None
     decode_bytes_per_step: int | None = None
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    notes: tuple[Message | str, ...] = field(default_factory=tuple)
 
-    def to_dict(self) -> dict:
+    def to_dict(self, lang: str = "en") -> dict:
+        """A JSON-ready dict; how each term is computed and the notes in ``lang``."""
         out = {name: getattr(self, name) for name in self.__dataclass_fields__}
         out["breakdown"] = dict(self.breakdown)
-        out["terms"] = {name: term.to_dict() for name, term in self.terms.items()}
+        out["terms"] = {name: term.to_dict(lang) for name, term in self.terms.items()}
         out["settings"] = dict(self.settings)
-        out["notes"] = list(self.notes)
+        out["notes"] = [render(note, lang) for note in self.notes]
         return out
 
 
@@ -91,12 +93,13 @@ class Recommendation:
     batch: int
     kv_dtype: str
     options: tuple[dict, ...]
-    notes: tuple[str, ...] = ()
+    notes: tuple[Message, ...] = ()
 
-    def to_dict(self) -> dict:
+    def to_dict(self, lang: str = "en") -> dict:
+        """A JSON-ready dict; the notes in ``lang``."""
         out = {name: getattr(self, name) for name in self.__dataclass_fields__}
         out["options"] = [dict(o) for o in self.options]
-        out["notes"] = list(self.notes)
+        out["notes"] = [render(note, lang) for note in self.notes]
         return out
 
 
@@ -205,7 +208,7 @@ def memory_curve(spec, seq_lens, **deployment_args) -> tuple[list[dict[str, int]
     The planner's chart."""
     seq_lens = list(seq_lens)
     if not seq_lens:
-        raise CalculatorError("seq_len", "expected at least one context length")
+        raise CalculatorError("seq_len", "plan.no_context")
     for seq_len in seq_lens:
         positive_int("seq_len", seq_len, LIMITS["seq_len"])
     args = inspect.signature(memory_plan).bind(spec, seq_len=seq_lens[0], **deployment_args)
@@ -240,13 +243,13 @@ def recommend(
     """
     choice("engine", engine, ENGINES)
     if gpus is not None and not isinstance(gpus, (list, tuple)):
-        raise CalculatorError("gpus", f"expected a list of GPU names, got {type(gpus).__name__}")
+        raise CalculatorError("gpus", "gpu.names", type=type(gpus).__name__)
     if not isinstance(counts, (list, tuple)) or not counts or any(c not in TP_DEGREES for c in counts):
-        raise CalculatorError("counts", f"expected a list of tensor-parallel degrees from 1, 2, 4, 8; got {counts!r}")
+        raise CalculatorError("counts", "tp.degrees", value=repr(counts))
     devices = CATALOG if gpus is None else tuple(get_gpu(g) for g in gpus)
     options = []
-    notes: list[str] = []
-    skipped: list[str] = []
+    notes: list[Message] = []
+    skipped: list[Message] = []
     weights_format = None
     for device in devices:
         if device.category == "apple" and engine == "vllm":
@@ -260,7 +263,8 @@ def recommend(
                                    gpu_memory_utilization=gpu_memory_utilization, inverse=False)
             except CalculatorError as error:
                 if error.field in ("count", "tp"):
-                    skipped.append(f"{device.key} x{count}: {error}")
+                    skipped.append(Message("note.tp_skipped_item", gpu=device.key, count=count, field=error.field,
+                                           reason=error.message))
                     continue
                 raise
             weights_format = plan.weights_format
@@ -278,10 +282,9 @@ def recommend(
                 break
     options.sort(key=lambda o: (o["count"], o["total_usable_bytes"], -(o["decode_tokens_per_s_bound"] or 0)))
     if skipped:
-        notes.append("tensor-parallel degrees the model cannot be split into were skipped: " + "; ".join(
-            sorted(set(skipped))[:5]))
+        notes.append(Message("note.tp_skipped", skipped=sorted(set(skipped), key=str)[:5]))
     if not options:
-        notes.append("no catalogued GPU set of up to 8 GPUs fits; try a smaller weight format or KV dtype")
+        notes.append(Message("note.none_fit", count=max(TP_DEGREES)))
     if weights_format is None:
         weights_format = deployment(spec, weights=weights, gpu_memory_gib=80, engine="transformers").weights.name
     return Recommendation(model=getattr(spec, "source", "model"), engine=engine, weights_format=weights_format,
@@ -356,14 +359,13 @@ def _decode_bound(eng, seq_len: int, batch: int) -> tuple[int, float | None]:
     return step, round(batch * bandwidth / step, 3)
 
 
-def _model_notes(d: Deployment, seq_len: int) -> list[str]:
+def _model_notes(d: Deployment, seq_len: int) -> list[Message | str]:
     notes = []
     cap = d.spec.max_position_embeddings
     if cap and seq_len > cap:
-        notes.append(f"seq_len {seq_len:,} is beyond the model's max_position_embeddings ({cap:,}): vLLM refuses "
-                     "such a max_model_len unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1, and quality is not assured")
+        notes.append(Message("note.beyond_max_position", seq_len=seq_len, cap=cap))
     if d.weights_source == "checkpoint":
-        notes.append(f"weights: {d.weights.name}, the format the config's quantization_config declares")
+        notes.append(Message("note.checkpoint_format", format=d.weights.name))
     if getattr(d.spec, "approximate", False):
         notes.extend(d.spec.notes)
     return notes

@@ -2,14 +2,14 @@
 
 The browser pages and the site build both render results with these functions, so the first-paint result and
 every recalculated one look the same. Every value that reaches the HTML is escaped: a config's strings (a model
-name with markup in it, say) are shown as text, never interpreted. In 繁體中文 the engine's own English text
-(how each term is computed, the notes) is rendered through :func:`calculators.messages_zh.to_zh`; the result
-dict itself is never changed.
+name with markup in it, say) are shown as text, never interpreted. The labels are this module's; the engine's own
+sentences (how each term is computed, the notes) come in the result dict, already in the page's language: the
+pages pass the dict that ``to_dict(lang)`` gives (:func:`calculators.cli.run_localized`), while the JSON result
+stays English.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from html import escape
 
 GIB = 2**30
@@ -62,15 +62,6 @@ LABELS = {
 }
 
 
-def translator(lang: str) -> Callable[[str], str]:
-    """How ``lang`` renders the engine's English sentences (term descriptions, notes): as is, or to_zh."""
-    if lang == "zh-TW":
-        from .messages_zh import to_zh  # imported on first use: English pages never compile its patterns
-
-        return to_zh
-    return str
-
-
 def memory_signed(nbytes: int) -> str:
     """:func:`memory`, with a minus sign when vLLM would print a negative figure."""
     return ("-" + memory(-nbytes)) if nbytes < 0 else memory(nbytes)
@@ -88,9 +79,9 @@ def count(n: int | None) -> str:
 
 
 def render_html(command: str, result: dict, lang: str = "en") -> str:
-    """HTML tables for one command's result (the dict that `--json` prints)."""
-    text, tr = LABELS[lang], translator(lang)
-    summary, detail_head, detail_rows = _SECTIONS[command](result, text, tr)
+    """HTML tables for one command's result (the dict that `--json` prints, with its sentences in ``lang``)."""
+    text = LABELS[lang]
+    summary, detail_head, detail_rows = _SECTIONS[command](result, text)
     parts = []
     if result.get("approximate"):
         parts.append(f'<p class="calc-approximate">{escape(text["approximate"])}</p>')
@@ -99,22 +90,22 @@ def render_html(command: str, result: dict, lang: str = "en") -> str:
         parts.append(_table(detail_head, detail_rows, "calc-breakdown"))
     notes = result.get("notes") or []
     if notes:
-        items = "".join(f"<li>{escape(tr(str(note)))}</li>" for note in notes)
+        items = "".join(f"<li>{escape(str(note))}</li>" for note in notes)
         parts.append(f'<p class="calc-notes-title">{escape(text["notes"])}</p><ul class="calc-notes">{items}</ul>')
     return "\n".join(parts)
 
 
 def render_markdown(command: str, result: dict, lang: str = "en") -> str:
     """The same tables as Markdown, for the page's "copy as Markdown" button."""
-    text, tr = LABELS[lang], translator(lang)
-    summary, detail_head, detail_rows = _SECTIONS[command](result, text, tr)
+    text = LABELS[lang]
+    summary, detail_head, detail_rows = _SECTIONS[command](result, text)
     blocks = [_markdown_table((text["quantity"], text["value"]), summary)]
     if detail_rows:
         blocks.append(_markdown_table(detail_head, detail_rows))
     return "\n\n".join(blocks) + "\n"
 
 
-def _params(r: dict, t: dict, tr):
+def _params(r: dict, t: dict):
     summary = [(t["total"], count(r["total"]))]
     if r.get("num_experts"):
         summary.append((t["active_params"], count(r["active"])))
@@ -125,7 +116,7 @@ def _params(r: dict, t: dict, tr):
     return summary, (t["component"], t["parameters"], t["active"]), rows
 
 
-def _kv(r: dict, t: dict, tr):
+def _kv(r: dict, t: dict):
     summary = [(t["kv_cache_bytes"], memory(r["kv_cache_bytes"]))]
     if r.get("tp", 1) > 1:
         summary.append((t["per_gpu_kv"], memory(r["per_gpu_kv_cache_bytes"])))
@@ -139,7 +130,7 @@ def _kv(r: dict, t: dict, tr):
     return summary, (t["kind"], t["layers"], t["cached_tokens"], t["bytes_per_token"], t["bytes"]), rows
 
 
-def _plan(r: dict, t: dict, tr):
+def _plan(r: dict, t: dict):
     summary = [
         (t["deployment"], f'{r["count"]} × {r["gpu_name"]}, {r["engine"]}, {r["weights_format"]}, KV {r["kv_dtype"]}'),
         (t["fits"], t["yes"] if r["fits"] else t["no"]),
@@ -162,20 +153,20 @@ def _plan(r: dict, t: dict, tr):
         if r["refusal"]:
             summary.append((t["refusal"], r["refusal"]))
     rows = [
-        (name, memory(term["bytes"]) + ("" if term["in_budget"] else f' ({t["outside_budget"]})'), tr(term["model"]))
+        (name, memory(term["bytes"]) + ("" if term["in_budget"] else f' ({t["outside_budget"]})'), term["model"])
         for name, term in r["terms"].items()
     ]
     return summary, (t["component"], t["bytes"], t["how"]), rows
 
 
-def _recommend(r: dict, t: dict, tr):
+def _recommend(r: dict, t: dict):
     options = r["options"]
     summary = [(t["options"], str(len(options)) if options else t["none_fit"])]
     rows = [(o["gpu_name"], str(o["count"]), memory(o["per_gpu_bytes"]), memory(o["headroom_bytes"])) for o in options]
     return summary, (t["gpu"], t["count"], t["per_gpu_bytes"], t["headroom_bytes"]), rows
 
 
-def _train(r: dict, t: dict, tr):
+def _train(r: dict, t: dict):
     summary = [(t["trainable_params"], count(r["trainable_params"])), (t["peak_bytes"], memory(r["peak_bytes"]))]
     if r.get("gpu"):
         summary += [
@@ -183,7 +174,7 @@ def _train(r: dict, t: dict, tr):
             (t["fits"], t["yes"] if r["fits"] else t["no"]),
             (t["headroom_bytes"], memory(r["headroom_bytes"])),
         ]
-    rows = [(name, memory(term["bytes"]), tr(term["formula"])) for name, term in r["terms"].items()]
+    rows = [(name, memory(term["bytes"]), term["formula"]) for name, term in r["terms"].items()]
     return summary, (t["component"], t["bytes"], t["how"]), rows
 
 

@@ -24,6 +24,7 @@ from math import prod
 from typing import TYPE_CHECKING, ClassVar
 
 from calculators.errors import CalculatorError
+from calculators.messages import Message
 
 if TYPE_CHECKING:
     from calculators.dtypes import KVDtype
@@ -102,21 +103,20 @@ class FullAttention:
         """Cache bytes one token takes in this layer on one tensor-parallel rank (its share of the KV heads)."""
         return self.kv_bytes_per_token(dtype, tp)[1]
 
-    def config_problem(self, layer: int) -> tuple[str, str] | None:
+    def config_problem(self, layer: int) -> tuple[str, Message] | None:
         """The config field and the reason no engine can run this layer, or None."""
         if self.num_heads % self.num_kv_heads:
             return ("config.num_key_value_heads",
-                    f"{self.num_kv_heads} KV heads (layer {layer}) must divide the {self.num_heads} attention heads")
+                    Message("config.kv_heads_divide", kv_heads=self.num_kv_heads, layer=layer, heads=self.num_heads))
         return None
 
-    def split_problem(self, tp: int, layer: int) -> str | None:
+    def split_problem(self, tp: int, layer: int) -> Message | None:
         """Why this layer cannot be split across ``tp`` GPUs, or None."""
         if self.num_heads % tp:
             return _heads_problem(self.num_heads, tp, layer)
         kv = self.num_kv_heads
         if (kv >= tp and kv % tp) or (kv < tp and tp % kv):
-            return (f"{kv} KV heads (layer {layer}) cannot be split or replicated evenly across {tp} GPUs "
-                    "(vLLM needs kv_heads % tp == 0, or tp % kv_heads == 0 when tp > kv_heads)")
+            return Message("tp.kv_heads", kv_heads=kv, layer=layer, tp=tp)
         return None
 
     def saved_bytes_per_token(self, act_bytes: int) -> tuple[int, int]:
@@ -185,7 +185,7 @@ class MLAAttention:
         """Cache bytes one token takes in this layer, and on one rank: the latent, replicated on every rank; or,
         ``mla_decompressed``, the per-head keys and values older ``transformers`` cached, split across ranks."""
         if self.num_heads % tp:
-            raise CalculatorError("tp", f"must divide the number of attention heads ({self.num_heads}); got {tp}")
+            raise CalculatorError("tp", "kv.tp_not_divisor", heads=self.num_heads, value=tp)
         if not mla_decompressed:
             latent = dtype.vector_bytes(self.kv_lora_rank + self.qk_rope_head_dim)
             return latent, latent
@@ -197,10 +197,10 @@ class MLAAttention:
         """Cache bytes of one token's latent in this layer: the same on every rank (the latent is replicated)."""
         return dtype.vector_bytes(self.kv_lora_rank + self.qk_rope_head_dim)
 
-    def config_problem(self, layer: int) -> tuple[str, str] | None:
+    def config_problem(self, layer: int) -> tuple[str, Message] | None:
         return None
 
-    def split_problem(self, tp: int, layer: int) -> str | None:
+    def split_problem(self, tp: int, layer: int) -> Message | None:
         return _heads_problem(self.num_heads, tp, layer) if self.num_heads % tp else None
 
     def saved_bytes_per_token(self, act_bytes: int) -> tuple[int, int]:
@@ -237,12 +237,12 @@ class RecurrentMixer:
     def cached_tokens(self, seq_len: int, block_size: int | None) -> int:
         return 0
 
-    def config_problem(self, layer: int) -> tuple[str, str] | None:
+    def config_problem(self, layer: int) -> tuple[str, Message] | None:
         return None
 
-    def split_problem(self, tp: int, layer: int) -> str | None:
+    def split_problem(self, tp: int, layer: int) -> Message | None:
         if self.parallel_heads % tp:
-            return f"{self.parallel_heads} recurrent heads (layer {layer}) cannot be split across {tp} GPUs"
+            return Message("tp.recurrent_heads", heads=self.parallel_heads, layer=layer, tp=tp)
         return None
 
     def saved_bytes_per_token(self, act_bytes: int) -> tuple[int, int]:
@@ -263,9 +263,8 @@ def cached_tokens(seq_len: int, window: int | None, block_size: int | None) -> i
     return blocks * block_size
 
 
-def _heads_problem(num_heads: int, tp: int, layer: int) -> str:
-    return (f"{num_heads} attention heads (layer {layer}) cannot be split across {tp} GPUs: "
-            "tensor parallelism needs the head count divisible by the GPU count")
+def _heads_problem(num_heads: int, tp: int, layer: int) -> Message:
+    return Message("tp.heads", heads=num_heads, layer=layer, tp=tp)
 
 
 def per_rank_kv_heads(num_heads: int, num_kv_heads: int, tp: int) -> int:
@@ -275,12 +274,9 @@ def per_rank_kv_heads(num_heads: int, num_kv_heads: int, tp: int) -> int:
     neither divides ``num_kv_heads`` nor is a multiple of it.
     """
     if num_heads % tp:
-        raise CalculatorError("tp", f"must divide the number of attention heads ({num_heads}); got {tp}")
+        raise CalculatorError("tp", "kv.tp_not_divisor", heads=num_heads, value=tp)
     if num_kv_heads % tp and tp % num_kv_heads:
-        raise CalculatorError(
-            "tp",
-            f"must divide the number of KV heads ({num_kv_heads}) or be a multiple of it; got {tp}",
-        )
+        raise CalculatorError("tp", "kv.tp_kv_heads", kv_heads=num_kv_heads, value=tp)
     return max(1, num_kv_heads // tp)
 
 
@@ -311,7 +307,7 @@ class ModelSpec:
     num_experts: int
     experts_per_token: int
     approximate: bool
-    notes: tuple[str, ...]
+    notes: tuple[Message | str, ...]
     buffers: tuple[TensorGroup, ...] = ()
     rotary_caches: tuple[RotaryCache, ...] = ()
     checkpoint_format: str | None = None  # the weight format a config's quantization_config names

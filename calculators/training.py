@@ -74,11 +74,14 @@ from dataclasses import dataclass
 from .engines.activations import OUTPUT_PROJECTIONS
 from .engines.runtime import CUDA_CONTEXT_BYTES, GEMM_WORKSPACE_BYTES
 from .errors import LIMITS, CalculatorError, boolean, choice, positive_int
+from .messages import Message, render
 from .spec import ModelSpec
 from .weights import is_quantized_by, parse_format, weight_memory
 
 METHODS = ("full", "lora", "qlora")
 OPTIMIZERS = ("adamw", "adamw-8bit", "paged-adamw", "paged-adamw-8bit", "sgd")
+ATTENTION_IMPLEMENTATIONS = ("sdpa", "flash", "eager")
+TRAINING_DTYPES = ("bf16", "fp32")  # of full fine-tuning's gradients and of LoRA adapters
 ACT_BYTES = 2  # bf16 activations
 
 
@@ -92,16 +95,17 @@ class TrainingMemory:
     gradient_checkpointing: bool
     total_params: int
     trainable_params: int
-    terms: dict  # name -> {"bytes": int, "formula": str}
+    terms: dict  # name -> {"bytes": int, "formula": Message}
     peak_bytes: int
     bytes_per_trainable_param: float
     gpu: str | None = None
     gpu_usable_bytes: int | None = None
     fits: bool | None = None
     headroom_bytes: int | None = None
-    notes: tuple[str, ...] = ()
+    notes: tuple[Message | str, ...] = ()
 
-    def to_dict(self) -> dict:
+    def to_dict(self, lang: str = "en") -> dict:
+        """A JSON-ready dict; each term's formula and the notes in ``lang``."""
         return {
             "method": self.method,
             "seq_len": self.seq_len,
@@ -109,7 +113,8 @@ class TrainingMemory:
             "gradient_checkpointing": self.gradient_checkpointing,
             "total_params": self.total_params,
             "trainable_params": self.trainable_params,
-            "terms": {name: dict(term) for name, term in self.terms.items()},
+            "terms": {name: {"bytes": term["bytes"], "formula": render(term["formula"], lang)}
+                      for name, term in self.terms.items()},
             "peak_bytes": self.peak_bytes,
             "total_bytes": self.peak_bytes,
             "bytes_per_trainable_param": round(self.bytes_per_trainable_param, 4),
@@ -117,7 +122,7 @@ class TrainingMemory:
             "gpu_usable_bytes": self.gpu_usable_bytes,
             "fits": self.fits,
             "headroom_bytes": self.headroom_bytes,
-            "notes": list(self.notes),
+            "notes": [render(note, lang) for note in self.notes],
         }
 
 
@@ -142,25 +147,26 @@ def training_memory(
     positive_int("seq_len", seq_len, LIMITS["seq_len"])
     positive_int("batch", batch, LIMITS["batch"])
     boolean("gradient_checkpointing", gradient_checkpointing)
-    choice("attention", attention, ("sdpa", "flash", "eager"))
-    choice("grad_dtype", grad_dtype, ("bf16", "fp32"))
+    choice("attention", attention, ATTENTION_IMPLEMENTATIONS)
+    choice("grad_dtype", grad_dtype, TRAINING_DTYPES)
     positive_int("grad_accumulation_steps", grad_accumulation_steps, 1 << 20)
     if optimizer is None:
         optimizer = "paged-adamw" if method == "qlora" else "adamw"
     choice("optimizer", optimizer, OPTIMIZERS)
 
     if not isinstance(spec, ModelSpec):
-        raise CalculatorError("spec", f"expected a ModelSpec (from model_spec), got {type(spec).__name__}")
+        raise CalculatorError("spec", "value.model_spec", type=type(spec).__name__)
     terms: dict[str, dict] = {}
-    notes: list[str] = []
+    notes: list[Message | str] = []
     total_params = spec.total_params
 
     if method == "full":
         trainable = total_params
         grad_bytes = 4 if grad_dtype == "fp32" else 2
-        terms["weights"] = _term(2 * total_params, "bf16 weights: 2 B x P")
-        terms["master_weights"] = _term(4 * total_params, "fp32 master copy: 4 B x P")
-        terms["gradients"] = _term(grad_bytes * total_params, f"{grad_dtype} gradients: {grad_bytes} B x P")
+        terms["weights"] = _term(2 * total_params, Message("formula.weights"))
+        terms["master_weights"] = _term(4 * total_params, Message("formula.master_weights"))
+        terms["gradients"] = _term(grad_bytes * total_params,
+                                   Message("formula.gradients", dtype=grad_dtype, bytes=grad_bytes))
         terms["optimizer_states"] = _term(
             _optimizer_bytes(optimizer, total_params), _optimizer_formula(optimizer)
         )
@@ -172,40 +178,33 @@ def training_memory(
         adapters_per_token = sum(lora_rank * g.active_count for g in targets)
         if adapter_dtype is None:
             adapter_dtype = "bf16" if method == "qlora" else "fp32"
-        choice("adapter_dtype", adapter_dtype, ("bf16", "fp32"))
+        choice("adapter_dtype", adapter_dtype, TRAINING_DTYPES)
         a_bytes = 4 if adapter_dtype == "fp32" else 2
         if method == "lora":
             base = weight_memory(spec, "bf16")
-            terms["base_weights"] = _term(base.total_bytes, "frozen base in bf16: 2 B x P")
+            terms["base_weights"] = _term(base.total_bytes, Message("formula.frozen_base"))
         else:
             base = weight_memory(spec, "nf4-dq")
-            terms["base_weights"] = _term(
-                base.total_bytes,
-                "frozen base in NF4 + double-quantized absmax (bitsandbytes), skipped modules in bf16",
-            )
+            terms["base_weights"] = _term(base.total_bytes, Message("formula.frozen_nf4"))
             largest = max((g.numel for g in spec.tensors if is_quantized_by(g, parse_format("nf4-dq"))[0]),
                           default=0)
-            terms["dequant_buffer"] = _term(2 * largest, "largest NF4 weight dequantized to bf16 while in use")
+            terms["dequant_buffer"] = _term(2 * largest, Message("formula.dequant_buffer"))
             kept = sum(item["bytes"] for item in base.kept_high_precision)
-            notes.append(f"bitsandbytes keeps {kept:,} bytes of the base in bf16 (see weights.kept_high_precision)")
-        terms["adapter_weights"] = _term(
-            a_bytes * trainable, f"LoRA A and B in {adapter_dtype}: {a_bytes} B x r(in+out)"
-        )
-        terms["gradients"] = _term(a_bytes * trainable, f"adapter gradients in {adapter_dtype}")
+            notes.append(Message("note.bitsandbytes_kept", bytes=kept))
+        terms["adapter_weights"] = _term(a_bytes * trainable,
+                                         Message("formula.lora", dtype=adapter_dtype, bytes=a_bytes))
+        terms["gradients"] = _term(a_bytes * trainable, Message("formula.adapter_gradients", dtype=adapter_dtype))
         terms["optimizer_states"] = _term(_optimizer_bytes(optimizer, trainable), _optimizer_formula(optimizer))
         if optimizer.startswith("paged"):
-            notes.append("paged optimizer states can be evicted to CPU RAM under memory pressure; counted on GPU")
+            notes.append(Message("note.paged_optimizer"))
 
     act = _activations(spec, seq_len, batch, gradient_checkpointing, attention, adapters_per_token)
     terms["activations"] = _term(act["stored"], act["formula"])
-    terms["logits_and_loss"] = _term(
-        act["logits"], "LM head input 2sbh + bf16 logits 2sbV + fp32 upcast 4sbV + fp32 log-softmax 4sbV"
-    )
+    terms["logits_and_loss"] = _term(act["logits"], Message("formula.logits_and_loss"))
     if gradient_checkpointing:
-        terms["recompute_one_layer"] = _term(act["one_layer"], "one decoder layer's activations recomputed")
-    terms["cuda_context"] = _term(CUDA_CONTEXT_BYTES, "CUDA context (see calculators.engines.runtime)")
-    terms["gemm_workspace"] = _term(GEMM_WORKSPACE_BYTES,
-                                    "cuBLAS + cuBLASLt workspaces (see calculators.engines.runtime)")
+        terms["recompute_one_layer"] = _term(act["one_layer"], Message("formula.recompute_one_layer"))
+    terms["cuda_context"] = _term(CUDA_CONTEXT_BYTES, Message("formula.cuda_context"))
+    terms["gemm_workspace"] = _term(GEMM_WORKSPACE_BYTES, Message("formula.gemm_workspaces"))
 
     static = sum(
         terms[k]["bytes"]
@@ -217,7 +216,7 @@ def training_memory(
     grads = terms["gradients"]["bytes"]
     if grad_accumulation_steps > 1:
         peak = static + grads + activations_peak
-        notes.append("gradient accumulation: gradients persist through the forward pass and add to activations")
+        notes.append(Message("note.grad_accumulation"))
     else:
         peak = static + max(activations_peak, grads + act["one_layer"] + act["logits"])
     per_param = (peak - act["stored"] - act["logits"]) / trainable if trainable else 0.0
@@ -253,13 +252,13 @@ def _lora_targets(spec, targets: object) -> list:
     if isinstance(targets, str):
         targets = [t.strip() for t in targets.split(",") if t.strip()]
     if not isinstance(targets, (list, tuple)) or not targets or not all(isinstance(t, str) for t in targets):
-        raise CalculatorError("lora_targets", f"expected 'all-linear' or module names, got {targets!r}")
+        raise CalculatorError("lora_targets", "train.lora_targets", value=repr(targets))
     names = sorted({g.name for g in linears if g.name})
     chosen = []
     for target in targets:
         matched = [g for g in linears if g.name == target or g.name.endswith("." + target)]
         if not matched:
-            raise CalculatorError("lora_targets", f"no linear weight named {target!r}; expected some of {names}")
+            raise CalculatorError("lora_targets", "train.no_linear", value=repr(target), names=str(names))
         chosen.extend(g for g in matched if g not in chosen)
     return chosen
 
@@ -273,17 +272,17 @@ def _optimizer_bytes(optimizer: str, params: int) -> int:
     return 0  # plain SGD without momentum
 
 
-def _optimizer_formula(optimizer: str) -> str:
-    return {
-        "adamw": "AdamW fp32 first and second moments: 8 B per trainable parameter",
-        "paged-adamw": "paged AdamW (32-bit) moments: 8 B per trainable parameter",
-        "adamw-8bit": "8-bit AdamW (bitsandbytes, blockwise 256): ~2.03 B per trainable parameter",
-        "paged-adamw-8bit": "paged 8-bit AdamW: ~2.03 B per trainable parameter",
-        "sgd": "SGD without momentum: no state",
-    }[optimizer]
+def _optimizer_formula(optimizer: str) -> Message:
+    return Message({
+        "adamw": "formula.adamw",
+        "paged-adamw": "formula.paged_adamw",
+        "adamw-8bit": "formula.adamw_8bit",
+        "paged-adamw-8bit": "formula.paged_adamw_8bit",
+        "sgd": "formula.sgd",
+    }[optimizer])
 
 
-def _term(nbytes: int, formula: str) -> dict:
+def _term(nbytes: int, formula: Message) -> dict:
     return {"bytes": int(nbytes), "formula": formula}
 
 
@@ -344,9 +343,8 @@ def _activations(spec, s: int, b: int, checkpointing: bool, attention: str, adap
     logits = tokens * (vocab * (2 + 4 + 4) + ACT_BYTES * h)  # + the LM head's input
     if checkpointing:
         stored = tokens * layers * ACT_BYTES * h
-        formula = f"checkpointed layer inputs: 2sbh x {layers} layers"
+        formula = Message("formula.checkpointed_inputs", layers=layers)
     else:
         stored = full
-        formula = (f"saved-for-backward tensors of {layers} layers: {per_token + eager_per_token:,} B per token "
-                   "(Korthikanti et al. 2022 adapted to these shapes)")
+        formula = Message("formula.saved_for_backward", layers=layers, bytes=per_token + eager_per_token)
     return {"stored": stored, "logits": logits, "one_layer": one_layer, "formula": formula}

@@ -69,6 +69,7 @@ import re
 from dataclasses import dataclass, replace
 
 from calculators.errors import CalculatorError, describe
+from calculators.messages import Message
 from calculators.weights import WeightFormat
 
 GIB = 2**30
@@ -88,7 +89,7 @@ class VLLMRelease:
     cuda_graphs_in_budget: bool
     batch_scheme: str  # "v0" | "v1-h100-name[-1024]" | "v1-70gib" | "v1-70gib-not-a100" | "v1-160gib"
     chunked_tokens_v0: int  # V0's max_num_batched_tokens when chunked prefill is on
-    summary: str
+    summary: tuple[Message, ...]  # the rules in words, one Message each
     block_size: int = 16
     sorting_sampler: bool = True  # top-k/top-p by sorting the vocabulary (False: FlashInfer's sampler)
     tokens_from_concurrency: bool = False  # "GPU KV cache size" = int(max_concurrency x max_model_len)
@@ -105,8 +106,7 @@ class VLLMRelease:
         if fmt.kind != "nf4":
             return fmt
         if self.first >= (0, 28, 0):
-            raise CalculatorError("weights", f"vLLM {self.label} does not load bitsandbytes checkpoints (removed in "
-                                  "0.28.0); choose --vllm-version 0.27 or earlier, or another format")
+            raise CalculatorError("weights", "vllm.no_bitsandbytes", label=self.label)
         if fmt.double_quant and self.first >= (0, 10, 0):
             return replace(fmt, name="nf4", double_quant=False,
                            description=fmt.description + "; vLLM dequantizes the nested absmax to fp32 at load")
@@ -144,32 +144,32 @@ class VLLMRelease:
 
 _V0 = dict(engine="V0", default_gpu_memory_utilization=0.9, cuda_graphs_in_budget=False, batch_scheme="v0")
 _V1 = dict(engine="V1", default_gpu_memory_utilization=0.9, chunked_tokens_v0=0)
-_GRAPHS_OUT = "CUDA graphs captured after the KV cache is allocated, outside the budget"
-_PROFILED = "KV budget = total x utilization - weights - activation peak - non-torch increase"
-_DEVICE_WIDE = ("KV budget = total x utilization - torch peak (weights included) - every non-torch byte on the "
-                "device (CUDA context and NCCL included)")
-_V1_SNAPSHOT_BEFORE_NCCL = f"V1; {_PROFILED} since a start-up snapshot taken before NCCL is set up; {_GRAPHS_OUT}"
+_V0_RULE, _V1_RULE = Message("vllm_rule.v0"), Message("vllm_rule.v1")
+_GRAPHS_OUT = Message("vllm_rule.graphs_outside")
+_DEVICE_WIDE = Message("vllm_rule.budget_device_wide")
+_SNAPSHOT_AFTER_NCCL = Message("vllm_rule.budget_snapshot_after_nccl")
+_GRAPHS_IN = (_V1_RULE, Message("vllm_rule.budget_cuda_graphs"), Message("vllm_rule.default_utilization"))
+_V1_SNAPSHOT_BEFORE_NCCL = (_V1_RULE, Message("vllm_rule.budget_snapshot_before_nccl"), _GRAPHS_OUT)
 
 RELEASES: tuple[VLLMRelease, ...] = (
     VLLMRelease((0, 4, 0), "0.4.0-0.6.3", context_in_budget=False, chunked_tokens_v0=512,
-                summary="V0; KV budget = total x utilization - (free memory at start - free memory after the "
-                        f"profile run), NCCL included; {_GRAPHS_OUT}", **_V0),
+                summary=(_V0_RULE, Message("vllm_rule.budget_free_memory"), _GRAPHS_OUT), **_V0),
     VLLMRelease((0, 6, 4), "0.6.4", context_in_budget=True, chunked_tokens_v0=512,
-                summary=f"V0; {_DEVICE_WIDE}; {_GRAPHS_OUT}", **_V0),
+                summary=(_V0_RULE, _DEVICE_WIDE, _GRAPHS_OUT), **_V0),
     VLLMRelease((0, 6, 5), "0.6.5-0.7", context_in_budget=False, chunked_tokens_v0=2048,
-                summary=f"V0; {_PROFILED} (NCCL included, set up after the baseline); {_GRAPHS_OUT}", **_V0),
+                summary=(_V0_RULE, Message("vllm_rule.budget_profiled"), _GRAPHS_OUT), **_V0),
     VLLMRelease((0, 8, 0), "0.8.0-0.8.3", context_in_budget=True, cuda_graphs_in_budget=False,
                 batch_scheme="v1-h100-name-1024", sorting_sampler=False,
-                summary=f"V1; {_DEVICE_WIDE}; {_GRAPHS_OUT}", **_V1),
+                summary=(_V1_RULE, _DEVICE_WIDE, _GRAPHS_OUT), **_V1),
     VLLMRelease((0, 8, 4), "0.8.4", context_in_budget=True, cuda_graphs_in_budget=False,
                 batch_scheme="v1-h100-name", sorting_sampler=False,
-                summary=f"V1; {_DEVICE_WIDE}; {_GRAPHS_OUT}", **_V1),
+                summary=(_V1_RULE, _DEVICE_WIDE, _GRAPHS_OUT), **_V1),
     VLLMRelease((0, 8, 5), "0.8.5", context_in_budget=True, cuda_graphs_in_budget=False,
                 batch_scheme="v1-70gib", sorting_sampler=False,
-                summary=f"V1; {_DEVICE_WIDE}; {_GRAPHS_OUT}", **_V1),
+                summary=(_V1_RULE, _DEVICE_WIDE, _GRAPHS_OUT), **_V1),
     VLLMRelease((0, 9, 0), "0.9.0", context_in_budget=True, cuda_graphs_in_budget=False,
                 batch_scheme="v1-70gib-not-a100", sorting_sampler=False,
-                summary=f"V1; {_DEVICE_WIDE}; {_GRAPHS_OUT}", **_V1),
+                summary=(_V1_RULE, _DEVICE_WIDE, _GRAPHS_OUT), **_V1),
     VLLMRelease((0, 9, 1), "0.9.1-0.9.2", context_in_budget=False, cuda_graphs_in_budget=False,
                 batch_scheme="v1-70gib-not-a100", sorting_sampler=False,
                 summary=_V1_SNAPSHOT_BEFORE_NCCL,
@@ -180,31 +180,29 @@ RELEASES: tuple[VLLMRelease, ...] = (
                 **_V1),
     VLLMRelease((0, 11, 0), "0.11.0", context_in_budget=False, cuda_graphs_in_budget=False,
                 batch_scheme="v1-70gib-not-a100", sorting_sampler=False,
-                summary=f"V1; {_PROFILED} since a snapshot taken after NCCL is set up; {_GRAPHS_OUT}", **_V1),
+                summary=(_V1_RULE, _SNAPSHOT_AFTER_NCCL, _GRAPHS_OUT), **_V1),
     VLLMRelease((0, 11, 1), "0.11.1-0.19", context_in_budget=False, cuda_graphs_in_budget=False,
                 batch_scheme="v1-70gib-not-a100",
-                summary=f"V1; {_PROFILED} since a snapshot taken after NCCL is set up; {_GRAPHS_OUT} "
-                        "(0.18-0.19 estimate them only with VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=1); "
-                        "the sampler sorts the vocabulary", **_V1),
+                summary=(_V1_RULE, _SNAPSHOT_AFTER_NCCL, Message("vllm_rule.graphs_outside_estimated"),
+                         Message("vllm_rule.sampler_sorts")), **_V1),
     VLLMRelease((0, 20, 0), "0.20", context_in_budget=False, cuda_graphs_in_budget=True,
                 batch_scheme="v1-70gib-not-a100",
-                summary=f"V1; {_PROFILED} - estimated CUDA graph memory; default utilization 0.92; the sampler "
-                        "sorts the vocabulary", **{**_V1, "default_gpu_memory_utilization": 0.92}),
+                summary=(*_GRAPHS_IN, Message("vllm_rule.sampler_sorts")),
+                **{**_V1, "default_gpu_memory_utilization": 0.92}),
     VLLMRelease((0, 21, 0), "0.21-0.23", context_in_budget=False, cuda_graphs_in_budget=True,
                 batch_scheme="v1-70gib-not-a100", sorting_sampler=False,
-                summary=f"V1; {_PROFILED} - estimated CUDA graph memory; default utilization 0.92",
+                summary=_GRAPHS_IN,
                 **{**_V1, "default_gpu_memory_utilization": 0.92}),
     VLLMRelease((0, 24, 0), "0.24-0.27", context_in_budget=False, cuda_graphs_in_budget=True,
                 batch_scheme="v1-70gib-not-a100", tokens_from_concurrency=True, sorting_sampler=False,
-                summary=f"V1; {_PROFILED} - estimated CUDA graph memory; default utilization 0.92",
+                summary=_GRAPHS_IN,
                 **{**_V1, "default_gpu_memory_utilization": 0.92}),
     VLLMRelease((0, 28, 0), "0.28-0.33", context_in_budget=False, cuda_graphs_in_budget=True,
                 batch_scheme="v1-160gib", tokens_from_concurrency=True, sorting_sampler=False,
-                summary=f"V1; {_PROFILED} - estimated CUDA graph memory; default utilization 0.92",
+                summary=_GRAPHS_IN,
                 **{**_V1, "default_gpu_memory_utilization": 0.92}),
 )
 LAST_MODELLED = (0, 33)
-SUPPORTED = f"{RELEASES[0].first[0]}.{RELEASES[0].first[1]} to {LAST_MODELLED[0]}.{LAST_MODELLED[1]}"
 
 
 def parse_version(text: object) -> tuple[int, int, int]:
@@ -214,7 +212,7 @@ def parse_version(text: object) -> tuple[int, int, int]:
     match = re.fullmatch(r"v?(\d+)\.(\d+)(?:\.(\d+))?(?:[.+\-]?[0-9A-Za-z.+\-]*)?", text.strip()) \
         if isinstance(text, str) else None
     if not match:
-        raise CalculatorError("vllm_version", f"expected a vLLM version such as 0.10.1 or 0.33; got {describe(text)}")
+        raise CalculatorError("vllm_version", "vllm.version", value=describe(text))
     return int(match.group(1)), int(match.group(2)), int(match.group(3) or 0)
 
 
@@ -222,8 +220,7 @@ def vllm_release(version: object) -> VLLMRelease:
     """The :class:`VLLMRelease` whose range holds ``version``; CalculatorError outside 0.4-0.33."""
     parsed = parse_version(version)
     if parsed < RELEASES[0].first or parsed[:2] > LAST_MODELLED:
-        why = (" (0.34 sizes the KV cache from measured free memory, the extensible KV cache, which is not modelled)"
-               if parsed[:2] > LAST_MODELLED else "")
-        raise CalculatorError("vllm_version", f"this calculator models vLLM {SUPPORTED}; got {describe(version)}"
-                              + why)
+        code = "vllm.version_extensible_kv" if parsed[:2] > LAST_MODELLED else "vllm.version_unmodelled"
+        raise CalculatorError("vllm_version", code, first="{}.{}".format(*RELEASES[0].first[:2]),
+                              last="{}.{}".format(*LAST_MODELLED), value=describe(version))
     return [r for r in RELEASES if r.first <= parsed][-1]

@@ -2,22 +2,23 @@
 
 The browser's worker (through Pyodide) and the site build (for the first paint) both call :func:`page_result`, so
 a page shows the same numbers before and after Python starts in the browser, and its ``result`` is exactly the
-JSON that ``python -m calculators ... --json`` prints for the same arguments. A pasted config is the CLI run on a
-file named ``config.json`` in the working directory.
+JSON that ``python -m calculators ... --json`` prints for the same arguments (its ``command_line``). A pasted config
+is read into a dict and the command runs on that dict; nothing is written to a file. Its argv names CONFIG
+``config.json`` (:data:`calculators.options.PASTED_CONFIG`): the command line shown gives the same result on a
+file of that name holding the pasted text.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from .chart import memory_chart_svg
-from .cli import plan_inputs, run_json
+from .cli import plan_inputs, run_localized
 from .configs import parse_config_json
 from .errors import CalculatorError
-from .report import render_html, render_markdown, translator
+from .options import command_line
+from .report import render_html, render_markdown
 
-PASTED_CONFIG = "config.json"
 CHART_LABELS = {
     "en": {},
     "zh-TW": {
@@ -30,27 +31,29 @@ CHART_LABELS = {
 def page_result(argv: list[str], lang: str = "en", config_text: str | None = None) -> dict:
     """Run ``argv`` (as after ``python -m calculators``) and return what a page needs.
 
-    Success: ``{"ok": True, "command", "result", "html", "markdown", "svg"}`` (svg is "" except for ``plan``).
-    Bad input: ``{"ok": False, "field", "message"}`` with the engine's own message (in 繁體中文 for
-    ``lang="zh-TW"``, still starting with ``"FIELD: "``); nothing else escapes.
+    Success: ``{"ok": True, "command", "result", "html", "markdown", "svg", "command_line"}`` (svg is "" except
+    for ``plan``). Bad input: ``{"ok": False, "field", "message"}`` with the engine's own message (in 繁體中文 for
+    ``lang="zh-TW"``, still starting with ``"FIELD: "``; text that is not a JSON object is field ``config-json``,
+    the page's box); nothing else escapes. ``config_text``: a pasted config.json, which stands for argv's CONFIG.
     """
     try:
-        if config_text is not None:
-            parse_config_json(config_text, field="config-json")  # a clear error before the file is written
-            Path(PASTED_CONFIG).write_text(config_text, encoding="utf-8")
-        result = run_json(argv)
+        config = None if config_text is None else parse_config_json(config_text, field="config-json")
+        localized = run_localized(argv, config)
+        result = localized("en")
+        shown = result if lang == "en" else localized(lang)  # the same numbers, its sentences in the page's language
         command = argv[0]
-        svg = _chart(argv, lang) if command == "plan" else ""
+        svg = _chart(argv, config, lang) if command == "plan" else ""
         return {
             "ok": True,
             "command": command,
             "result": result,
-            "html": render_html(command, result, lang),
-            "markdown": render_markdown(command, result, lang),
+            "html": render_html(command, shown, lang),
+            "markdown": render_markdown(command, shown, lang),
             "svg": svg,
+            "command_line": command_line(argv),
         }
     except CalculatorError as error:
-        return {"ok": False, "field": error.field, "message": translator(lang)(str(error))}
+        return {"ok": False, "field": error.field, "message": error.render(lang)}
 
 
 def page_result_json(argv_json: str, lang: str = "en", config_text: str | None = None) -> str:
@@ -58,6 +61,6 @@ def page_result_json(argv_json: str, lang: str = "en", config_text: str | None =
     return json.dumps(page_result(json.loads(argv_json), lang, config_text))
 
 
-def _chart(argv: list[str], lang: str) -> str:
-    spec, deployment = plan_inputs(argv)
+def _chart(argv: list[str], config: dict | None, lang: str) -> str:
+    spec, deployment = plan_inputs(argv, config)
     return memory_chart_svg(spec, labels=CHART_LABELS[lang], **deployment)

@@ -78,6 +78,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from .errors import CalculatorError, describe
+from .messages import Message, render
 from .spec import ModelSpec
 
 HIGH_PRECISION_DTYPES = {"bf16": 2, "fp16": 2, "fp32": 4}
@@ -125,7 +126,7 @@ def parse_format(fmt: object, field_name: str = "weights") -> WeightFormat:
         "nf4, nf4-dq, mxfp4, bpw:<bits>"
     )
     if not isinstance(fmt, str) or len(fmt) > MAX_FORMAT_CHARS:
-        raise CalculatorError(field_name, f"expected one of {accepted}; got {describe(fmt)}")
+        raise CalculatorError(field_name, "value.one_of", options=accepted, value=describe(fmt))
     text = fmt.strip().lower().replace("_", "-")
     aliases = {"float32": "fp32", "bfloat16": "bf16", "float16": "fp16", "half": "fp16", "fp8-dynamic": "fp8",
                "w8a8": "int8", "fp8-e4m3": "fp8", "nf4-double-quant": "nf4-dq", "gptq": "gptq-int4",
@@ -157,7 +158,7 @@ def parse_format(fmt: object, field_name: str = "weights") -> WeightFormat:
         exact = Fraction(match.group(1))
         bits = float(exact)
         if not 1 <= exact <= 32:
-            raise CalculatorError(field_name, f"bpw:<bits> needs bits between 1 and 32, got {bits:g}")
+            raise CalculatorError(field_name, "weights.bpw", bits=bits)
         return WeightFormat(f"bpw:{bits:g}", "bpw", bits, exact_bits=exact,
                             description=f"{bits:g} bits per weight on average over all parameters (GGUF/EXL2)")
     match = re.fullmatch(r"(gptq|awq)-int(\d+)(?:-g(\d+))?(-asym|-sym)?", text)
@@ -166,15 +167,14 @@ def parse_format(fmt: object, field_name: str = "weights") -> WeightFormat:
         bits = int(bits_text)
         allowed_bits = (2, 3, 4, 8) if method == "gptq" else (4,)
         if bits not in allowed_bits:
-            raise CalculatorError(
-                field_name, f"{method} supports int{', int'.join(map(str, allowed_bits))}; got int{bits}"
-            )
+            raise CalculatorError(field_name, "weights.bits", method=method,
+                                  allowed=", ".join(f"int{b}" for b in allowed_bits), value=f"int{bits}")
         group = int(group_text) if group_text else 128
         if not 1 <= group <= 1 << 20:
-            raise CalculatorError(field_name, f"group size must be a positive integer, got {group}")
+            raise CalculatorError(field_name, "weights.group_size", value=group)
         if method == "awq":
             if sym_text == "-sym":
-                raise CalculatorError(field_name, "awq is asymmetric (it stores zero points); drop '-sym'")
+                raise CalculatorError(field_name, "weights.awq_sym")
             asym = True
         else:
             asym = sym_text == "-asym"
@@ -182,7 +182,7 @@ def parse_format(fmt: object, field_name: str = "weights") -> WeightFormat:
         zp = "+ packed int32 zero points " if asym else "(symmetric: no zero points) "
         desc = f"{bits}-bit packed int32 + 16-bit scales per {group} inputs {zp}(compressed-tensors)"
         return WeightFormat(name, "gptq", float(bits), group_size=group, asymmetric=asym, description=desc)
-    raise CalculatorError(field_name, f"expected one of {accepted}; got {fmt!r}")
+    raise CalculatorError(field_name, "value.one_of", options=accepted, value=repr(fmt))
 
 
 @dataclass(frozen=True)
@@ -237,13 +237,14 @@ class WeightMemory:
     by_component: dict
     kept_high_precision: tuple[dict, ...]
     checkpoint_only_bytes: int
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    notes: tuple[Message | str, ...] = field(default_factory=tuple)
 
     @property
     def bits_per_param(self) -> float:
         return 8.0 * self.total_bytes / self.total_params if self.total_params else 0.0
 
-    def to_dict(self) -> dict:
+    def to_dict(self, lang: str = "en") -> dict:
+        """A JSON-ready dict; the notes in ``lang``."""
         return {
             "format": self.format,
             "description": self.description,
@@ -257,7 +258,7 @@ class WeightMemory:
             "kept_high_precision": [dict(item) for item in self.kept_high_precision],
             "checkpoint_only_bytes": self.checkpoint_only_bytes,
             "rows": [row.to_dict() for row in self.rows],
-            "notes": list(self.notes),
+            "notes": [render(note, lang) for note in self.notes],
         }
 
 
@@ -272,14 +273,13 @@ def weight_memory(
     quantizes routed experts, transformers 5 leaves its fused experts in 16-bit.
     """
     if not isinstance(spec, ModelSpec):
-        raise CalculatorError("spec", f"expected a ModelSpec (from model_spec), got {type(spec).__name__}")
+        raise CalculatorError("spec", "value.model_spec", type=type(spec).__name__)
     wf = parse_format(fmt)
     if loader not in ("transformers", "vllm"):
-        raise CalculatorError("loader", f"expected transformers or vllm; got {loader!r}")
+        raise CalculatorError("loader", "weights.loader", value=repr(loader))
     if high_precision_dtype not in HIGH_PRECISION_DTYPES:
-        raise CalculatorError(
-            "high_precision_dtype", f"expected one of {', '.join(HIGH_PRECISION_DTYPES)}; got {high_precision_dtype!r}"
-        )
+        raise CalculatorError("high_precision_dtype", "value.one_of", options=", ".join(HIGH_PRECISION_DTYPES),
+                              value=repr(high_precision_dtype))
     hp_bytes = HIGH_PRECISION_DTYPES[wf.name] if wf.kind == "dense" else HIGH_PRECISION_DTYPES[high_precision_dtype]
     hp_name = wf.name if wf.kind == "dense" else high_precision_dtype
     rows = [_size_group(group, wf, hp_bytes, hp_name, loader) for group in spec.tensors]
@@ -301,13 +301,9 @@ def weight_memory(
     notes = []
     if any(row.quantized and row.shape and row.shape[-1] % max(wf.group_size, 1) for row in rows) and \
             wf.kind == "gptq":
-        notes.append(
-            f"some in_features are not multiples of the group size {wf.group_size}: counted with ceil(in/g) "
-            "groups as GPTQ checkpoints do (compressed-tensors refuses such shapes)"
-        )
+        notes.append(Message("note.ragged_groups", group=wf.group_size))
     if spec.checkpoint_only:
-        notes.append("checkpoint-only weights (e.g. an MTP layer) are not loaded by transformers and are "
-                     "excluded from total_bytes; their size is checkpoint_only_bytes")
+        notes.append(Message("note.checkpoint_only"))
     if getattr(spec, "approximate", False):
         notes.extend(spec.notes)
     return WeightMemory(
@@ -378,7 +374,7 @@ def linear_bytes(out_features: int, in_features: int, wf: WeightFormat, hp_bytes
             "4-bit packed + " + ("8-bit absmax per 64 + fp32 per 256 blocks" if wf.double_quant else
                                  "fp32 absmax per 64") + " + 16-entry fp32 code"
         )
-    raise CalculatorError("weights", f"{wf.name} is not a quantized linear format")
+    raise CalculatorError("weights", "weights.not_quantized", format=wf.name)
 
 
 def _nf4_bytes(numel: int, double_quant: bool) -> int:
@@ -411,7 +407,7 @@ def _size_group(group, wf: WeightFormat, hp_bytes: int, hp_name: str, loader: st
         return WeightRow(group.component, group.role, name, shape, count, group.active_count, numel,
                          numel * hp_bytes, False, hp_name, reason)
     if len(shape) < 2:
-        raise CalculatorError("spec.tensors", f"linear tensor {name or group.component} has shape {shape}")
+        raise CalculatorError("spec.tensors", "weights.shape", name=name or group.component, shape=shape)
     out_features, in_features = shape[-2], shape[-1]
     matrices = numel_one // (out_features * in_features) if out_features * in_features else 0
     one, storage = linear_bytes(out_features, in_features, wf, hp_bytes)

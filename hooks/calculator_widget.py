@@ -1,92 +1,42 @@
 """The calculator widget that `{{ calculator NAME }}` puts on a page: form, first-paint result, chart, scripts.
 
 As a hook, it also builds the calculators package into a wheel in the site (assets/calculators/), which the
-browser's worker installs into Pyodide: the same source files the CLI and the build use. Next to it goes a memory
+browser's worker installs into Pyodide: the same source and data files the CLI and the build use, built by the
+build backend pyproject.toml declares, reproducibly (see built_wheel). Next to it goes a memory
 snapshot of Pyodide with that package imported and each page's first call made (hooks/pyodide_snapshot.mjs, run
 with Node.js; cached in .cache/ by content), so a reader's browser restores Python instead of starting it.
 
-The form's fields are the CLI's flags (the same names, without the dashes), so a page's state, its URL query and a
-command line are the same thing. The result shown before Python starts in the browser is computed here, at build
-time, by calculators.web.page_result: the function the browser's worker calls later.
+The form's fields are the CLI's options, declared once in calculators/options.py (the same names, without the
+dashes, the same defaults and choices), so a page's state, its URL query and a command line are the same thing; only
+the words a field or a choice is labelled with are kept here. The result shown before Python starts in the browser
+is computed here, at build time, by calculators.web.page_result: the function the browser's worker calls later.
 """
 
-import base64
 import functools
 import gzip
 import hashlib
 import html
-import io
+import importlib.metadata
 import json
+import os
 import posixpath
 import shutil
 import subprocess
+import sys
 import tempfile
-import tomllib
-import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 
 from calculators.gpus import CATALOG
+from calculators.options import COMMANDS, PAGES, PASTED_CONFIG, Option, form_flags, page_argv, page_defaults
 from calculators.presets import PRESETS
-from calculators.vllm_releases import DEFAULT_VLLM_VERSION, RELEASES
+from calculators.vllm_releases import DEFAULT_VLLM_VERSION
 from calculators.web import page_result
 
 DEFAULT_MODEL = "meta-llama/Llama-3.1-8B"
-KV_DTYPES = ("bf16", "fp16", "fp32", "fp8", "int8", "int4")
-WEIGHT_FORMATS = ("bf16", "fp16", "fp32", "fp8", "fp8-block", "int8", "gptq-int8", "gptq-int4", "gptq-int4-g32",
-                  "gptq-int3", "gptq-int2", "awq-int4", "mxfp4", "nf4", "nf4-dq", "bpw:4.5")
-# The first release of each range of vLLM's accounting, newest first (the field's suggestions)
-VLLM_VERSIONS = (DEFAULT_VLLM_VERSION, *(".".join(map(str, release.first)) for release in reversed(RELEASES)))
-
-
-@dataclass(frozen=True)
-class Field:
-    flag: str  # the CLI flag without "--"; also the form field's name and the URL query parameter
-    kind: str  # "number" | "text" | "select" | "checkbox"
-    default: str = ""  # "" = flag omitted (the CLI's own default applies)
-    choices: tuple = ()  # select: (value, label) pairs; text: suggestions
-    step: str = "1"
-
-
-def _gpu_choices(optional: bool) -> tuple:
-    choices = tuple((gpu.key, gpu.name) for gpu in CATALOG)
-    return ((("", "—"),) + choices) if optional else choices
-
-
-SHAPE = (Field("seq-len", "number", "8192"), Field("batch", "number", "1"),
-         Field("kv-dtype", "select", "bf16", tuple((d, d) for d in KV_DTYPES)))
-CALCULATORS = {
-    "params": (),
-    "kv": (*SHAPE, Field("block-size", "number"), Field("tp", "select", "1", tuple((n, n) for n in "1248")),
-           Field("mla-decompressed", "checkbox")),
-    "plan": (Field("weights", "text", "", WEIGHT_FORMATS), *SHAPE,
-             Field("gpu", "select", "h100-sxm", _gpu_choices(True)),
-             Field("gpu-memory-gib", "number", "", step="0.01"),
-             Field("count", "select", "1", tuple((n, n) for n in "1248")),
-             Field("engine", "select", "vllm", (("vllm", "vLLM"), ("transformers", "transformers"))),
-             Field("vllm-version", "text", "", VLLM_VERSIONS),
-             Field("gpu-memory-utilization", "number", "", step="0.01"),
-             Field("max-num-batched-tokens", "number"), Field("max-num-seqs", "number"),
-             Field("block-size", "number"), Field("entrypoint", "select", "serve",
-                                                  (("serve", "vllm serve"), ("llm", "LLM() (Python)"))),
-             Field("enforce-eager", "checkbox")),
-    "train": (Field("method", "select", "qlora", (("full", "full"), ("lora", "LoRA"), ("qlora", "QLoRA"))),
-              Field("seq-len", "number", "2048"), Field("batch", "number", "1"),
-              Field("gradient-checkpointing", "checkbox"), Field("lora-rank", "number", "16"),
-              Field("lora-targets", "text", "all-linear"),
-              Field("optimizer", "select", "", (("", "—"), ("adamw", "adamw"), ("adamw-8bit", "adamw-8bit"),
-                                                ("paged-adamw", "paged-adamw"),
-                                                ("paged-adamw-8bit", "paged-adamw-8bit"), ("sgd", "sgd"))),
-              Field("grad-dtype", "select", "bf16", (("bf16", "bf16"), ("fp32", "fp32"))),
-              Field("adapter-dtype", "select", "", (("", "—"), ("bf16", "bf16"), ("fp32", "fp32"))),
-              Field("attention", "select", "sdpa", (("sdpa", "sdpa"), ("flash", "flash"), ("eager", "eager"))),
-              Field("grad-accumulation-steps", "number", "1"),
-              Field("gpu", "select", "rtx-4090", _gpu_choices(True))),
-}
-# The planner also lists every GPU set that fits: `recommend` with the plan's shared flags.
-RECOMMEND_FLAGS = ("weights", "seq-len", "batch", "kv-dtype", "engine", "vllm-version", "gpu-memory-utilization")
+# The commands with a page, each with its form's fields: the command's options, in their declared order.
+CALCULATORS = {name: COMMANDS[name].options for name in PAGES}
 
 UI = {
     "en": {
@@ -118,11 +68,18 @@ UI = {
         "copied": "已複製。", "command": "在命令列得到相同結果",
     },
 }
-# What a select option reads as, where a language words it differently from the value (the value is the CLI's)
+# What a select's choice reads as, by flag, where it is not the value itself (the value is the CLI's); the empty
+# choice (the flag left out) reads as NO_VALUE.
+GPU_NAMES = {gpu.key: gpu.name for gpu in CATALOG}
 CHOICE_LABELS = {
-    "en": {"full": "full fine-tuning"},
-    "zh-TW": {"full": "全參數微調", "llm": "LLM()（Python）", "": "—"},
+    "en": {"gpu": GPU_NAMES, "engine": {"vllm": "vLLM"},
+           "entrypoint": {"serve": "vllm serve", "llm": "LLM() (Python)"},
+           "method": {"full": "full fine-tuning", "lora": "LoRA", "qlora": "QLoRA"}},
+    "zh-TW": {"gpu": GPU_NAMES, "engine": {"vllm": "vLLM"},
+              "entrypoint": {"serve": "vllm serve", "llm": "LLM()（Python）"},
+              "method": {"full": "全參數微調", "lora": "LoRA", "qlora": "QLoRA"}},
 }
+NO_VALUE = "—"
 FIELD_LABELS = {
     "en": {
         "seq-len": "Context length (tokens)", "batch": "Concurrent sequences (batch)", "kv-dtype": "KV-cache dtype",
@@ -149,7 +106,7 @@ FIELD_LABELS = {
         "gpu": "GPU", "count": "GPU 數（張量平行）", "engine": "推論引擎",
         "gpu-memory-utilization": "gpu_memory_utilization（空白：該版本的預設值，0.20 起為 0.92）",
         "gpu-memory-gib": "GPU 記憶體 GiB，與 vLLM 記錄的相同（空白：用型錄的數字；不選 GPU 時可代表任何一張卡）",
-        "vllm-version": f"vLLM 版本（空白：{DEFAULT_VLLM_VERSION}，即食譜固定的版本）",
+        "vllm-version": f"vLLM 版本（空白：{DEFAULT_VLLM_VERSION}，即程式碼範例固定的版本）",
         "entrypoint": "vLLM 的啟動方式（兩者的排程器預設值不同）",
         "max-num-batched-tokens": "max_num_batched_tokens（空白：vLLM 預設）",
         "max-num-seqs": "max_num_seqs（空白：vLLM 預設）", "enforce-eager": "不使用 CUDA graph（enforce eager）",
@@ -161,15 +118,10 @@ FIELD_LABELS = {
 }
 
 
-def default_argv(command: str, fields=None, model: str = DEFAULT_MODEL) -> list[str]:
-    """The argv of the page's default state, built by the same rule as the browser's (calculator.js)."""
-    argv = [command, model]
-    for field in CALCULATORS[command] if fields is None else fields:
-        if field.kind == "checkbox":
-            continue  # unchecked by default
-        if field.default != "":
-            argv += [f"--{field.flag}", field.default]
-    return argv
+def default_argv(command: str, page: str | None = None, model: str = DEFAULT_MODEL) -> list[str]:
+    """The argv of ``command`` on the form a page starts with (the page of ``page``, by default ``command``'s own),
+    by calculators.options.page_argv: the rule the page's script (calculator.js) follows."""
+    return page_argv(command, model, page_defaults(page or command))
 
 
 def render(language: str, command: str, page_dest_uri: str, config) -> str:
@@ -180,6 +132,7 @@ def render(language: str, command: str, page_dest_uri: str, config) -> str:
     def asset(path: str) -> str:
         return posixpath.join(site_root, path)
 
+    also = PAGES[command]  # what the page also runs on its form: the planner's GPU sets (`recommend`)
     argv = default_argv(command)
     first = page_result(argv, language)
     assert first["ok"], first
@@ -192,7 +145,9 @@ def render(language: str, command: str, page_dest_uri: str, config) -> str:
         # The snapshot belongs to the Pyodide build the site serves; a CDN runtime starts without it.
         "data-snapshot": "" if calc_cfg.get("pyodide_url") else asset(f"assets/calculators/{snapshot_name()}"),
         "data-hub": calc_cfg.get("hub_url", "https://huggingface.co"),
-        "data-recommend-flags": json.dumps(RECOMMEND_FLAGS),
+        # the argv rule's data for the page's script: each command's flags, and CONFIG while a config is pasted
+        "data-argv-rule": json.dumps({"pasted": PASTED_CONFIG,
+                                      "flags": {name: form_flags(name) for name in (command, *also)}}),
     }
     parts = [f'<div class="calc" {_attrs(attributes)}>']
     parts.append(f'<script type="application/json" class="calc-ui">{_json_for_script(ui)}</script>')
@@ -200,7 +155,8 @@ def render(language: str, command: str, page_dest_uri: str, config) -> str:
     parts.append(_model_inputs(ui))
     if fields:
         parts.append(f'<fieldset class="calc-options"><legend>{html.escape(ui["options"])}</legend>')
-        parts += [_field(field, labels[field.flag], CHOICE_LABELS[language]) for field in fields]
+        parts += [_field(option, labels[option.flag], CHOICE_LABELS[language].get(option.flag, {}))
+                  for option in fields]
         parts.append("</fieldset>")
     parts.append("</form>")
     parts.append(f'<p class="calc-status" role="status" aria-live="polite">{html.escape(ui["static"])}</p>')
@@ -208,13 +164,13 @@ def render(language: str, command: str, page_dest_uri: str, config) -> str:
     parts.append(f'<div id="calc-result" class="calc-result" data-result-json="{_attr_json(first["result"])}" '
                  f'data-argv="{_attr_json(argv)}">{first["html"]}</div>')
     parts.append(f'<div class="calc-chart">{first["svg"]}</div>')
-    if command == "plan":
-        options = page_result(recommend_argv(argv), language)
+    if "recommend" in also:
+        options = page_result(default_argv("recommend", command), language)
         parts.append(f'<p class="calc-subtitle">{html.escape(ui["recommend"])}</p>')
         parts.append(f'<div id="calc-recommend" class="calc-result" data-result-json="{_attr_json(options["result"])}">'
                      f'{options["html"]}</div>')
     parts.append(f'<p class="calc-command-title">{html.escape(ui["command"])}</p>'
-                 f'<pre class="calc-command"><code>{html.escape(_shell(argv))}</code></pre>')
+                 f'<pre class="calc-command"><code>{html.escape(first["command_line"])}</code></pre>')
     parts.append('<p class="calc-actions">'
                  f'<button type="button" class="md-button calc-copy-md">{html.escape(ui["copy_md"])}</button> '
                  f'<button type="button" class="md-button calc-copy-json">{html.escape(ui["copy_json"])}</button> '
@@ -228,45 +184,78 @@ def render(language: str, command: str, page_dest_uri: str, config) -> str:
 
 
 ROOT = Path(__file__).resolve().parent.parent
+# What the wheel is built from: the package (modules and data/*.json) and what the backend reads for the metadata.
+WHEEL_SOURCES = ("pyproject.toml", "README.md", "calculators")
+WHEEL_CACHE = ROOT / ".cache" / "calculators-wheel"
+# The time of every file in the wheel (SOURCE_DATE_EPOCH, which setuptools' bdist_wheel honours): a constant,
+# 2020-01-01 00:00 UTC, so the wheel's bytes depend on its sources and the backend's version only.
+WHEEL_EPOCH = "1577836800"
 
 
 def wheel_name() -> str:
-    version = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
-    return f"calculators-{version}-py3-none-any.whl"
+    return built_wheel()[0]
+
+
+def wheel_bytes() -> bytes:
+    return built_wheel()[1]
 
 
 @functools.cache
-def wheel_bytes() -> bytes:
-    """A pure-Python wheel of calculators/ (standard library only, so no build backend is needed); the same bytes
-    for the same sources (fixed timestamps), so it can key the snapshot cache."""
-    version = wheel_name().split("-")[1]
-    dist_info = f"calculators-{version}.dist-info"
-    files = {p.relative_to(ROOT).as_posix(): p.read_bytes() for p in sorted((ROOT / "calculators").rglob("*.py"))}
-    files[f"{dist_info}/METADATA"] = f"Metadata-Version: 2.1\nName: calculators\nVersion: {version}\n".encode()
-    files[f"{dist_info}/WHEEL"] = (b"Wheel-Version: 1.0\nGenerator: hooks/calculator_widget.py\n"
-                                   b"Root-Is-Purelib: true\nTag: py3-none-any\n")
-    record = [f"{path},sha256={_digest(data)},{len(data)}" for path, data in files.items()]
-    files[f"{dist_info}/RECORD"] = ("\n".join([*record, f"{dist_info}/RECORD,,"]) + "\n").encode()
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path, data in files.items():
-            archive.writestr(zipfile.ZipInfo(path, date_time=(2020, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
-    return buffer.getvalue()
+def built_wheel() -> tuple[str, bytes]:
+    """(file name, bytes) of the calculators wheel, built by pyproject.toml's build backend (setuptools, the pinned
+    version, already installed: `pip wheel --no-build-isolation --no-index`) from a copy of WHEEL_SOURCES, with
+    fixed file times and modes: the same bytes for the same sources. Cached in .cache/ by a hash of the sources
+    and the backend's version, so a site build builds it only when its sources change (1-2 s)."""
+    inputs = wheel_inputs()
+    key = json.dumps([WHEEL_EPOCH, importlib.metadata.version("setuptools"),
+                      sorted((path, hashlib.sha256(data).hexdigest()) for path, data in inputs.items())])
+    cached = WHEEL_CACHE / hashlib.sha256(key.encode()).hexdigest()[:16]
+    found = sorted(cached.glob("*.whl")) if cached.is_dir() else []
+    if len(found) == 1:
+        return found[0].name, found[0].read_bytes()
+    with tempfile.TemporaryDirectory() as tmp:
+        wheel = build_wheel(inputs, Path(tmp) / "out")
+        cached.mkdir(parents=True, exist_ok=True)
+        partial = cached / f".{wheel.name}.partial"
+        partial.write_bytes(wheel.read_bytes())
+        os.replace(partial, cached / wheel.name)
+        return wheel.name, wheel.read_bytes()
 
 
-def _digest(data: bytes) -> str:
-    return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+def build_wheel(inputs: dict[str, bytes], out: Path) -> Path:
+    """Write the files into a fresh source tree (mode 0644: the wheel records modes) and build it into out/ with
+    the declared backend; pip checks that the installed setuptools is the one [build-system] pins."""
+    source = out.parent / "source"
+    for path, data in inputs.items():
+        target = source / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        target.chmod(0o644)
+    run = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--check-build-dependencies",
+         "--no-index", "--no-cache-dir", "--disable-pip-version-check", "--quiet", "--wheel-dir", str(out),
+         str(source)],
+        env={**os.environ, "SOURCE_DATE_EPOCH": WHEEL_EPOCH}, umask=0o022, capture_output=True, text=True)
+    wheels = sorted(out.glob("*.whl"))
+    if run.returncode != 0 or len(wheels) != 1:
+        raise PluginError(f"building the calculators wheel failed (run `make setup`?):\n{run.stderr[-2000:]}")
+    return wheels[0]
 
 
-def recommend_argv(plan_argv: list[str]) -> list[str]:
-    """The planner page's second call: `recommend` with the flags it shares with `plan`."""
-    return ["recommend", plan_argv[1], *_flags_subset(plan_argv, RECOMMEND_FLAGS)]
+def wheel_inputs() -> dict[str, bytes]:
+    """Path (relative to the repository) -> bytes of each file the wheel is built from; no bytecode."""
+    files = {}
+    for name in WHEEL_SOURCES:
+        top = ROOT / name
+        paths = [top] if top.is_file() else sorted(p for p in top.rglob("*") if p.is_file()
+                                                   and "__pycache__" not in p.parts and p.suffix != ".pyc")
+        files.update((p.relative_to(ROOT).as_posix(), p.read_bytes()) for p in paths)
+    return files
 
 
 def warmup_calls() -> list:
     """[argv, lang] of every call a calculator page makes first, made once into the snapshot."""
-    argvs = [default_argv(command) for command in CALCULATORS]
-    argvs.append(recommend_argv(default_argv("plan")))
+    argvs = [default_argv(name, page) for page in PAGES for name in (page, *PAGES[page])]
     return [[argv, lang] for argv in argvs for lang in UI]
 
 
@@ -335,51 +324,32 @@ def _model_inputs(ui: dict) -> str:
     )
 
 
-def _field(field: Field, label: str, choice_labels: dict) -> str:
-    name = html.escape(field.flag)
-    if field.kind == "checkbox":
-        control = f'<input type="checkbox" name="{name}" data-flag="{name}">'
+def _field(option: Option, label: str, choice_labels: dict) -> str:
+    name, start = html.escape(option.flag), option.start_value
+    if option.widget == "checkbox":
+        control = f'<input type="checkbox" name="{name}">'
         return (f'<label class="calc-field calc-check">{control} {html.escape(label)}'
                 f'<span class="calc-field-error" data-for="{name}" role="alert"></span></label>')
-    if field.kind == "select":
+    if option.widget == "select":
         options = "".join(
-            f'<option value="{html.escape(value)}"{" selected" if value == field.default else ""}>'
-            f"{html.escape(choice_labels.get(value, text))}</option>"
-            for value, text in field.choices
+            f'<option value="{html.escape(value)}"{" selected" if value == start else ""}>'
+            f"{html.escape(choice_labels.get(value, value) if value else NO_VALUE)}</option>"
+            for value in option.page_values
         )
-        control = f'<select name="{name}" data-flag="{name}">{options}</select>'
+        control = f'<select name="{name}">{options}</select>'
     else:
         list_attr, datalist = "", ""
-        if field.choices:
+        if option.page_values:
             list_attr = f' list="calc-list-{name}"'
             datalist = (f'<datalist id="calc-list-{name}">'
-                        + "".join(f'<option value="{html.escape(c)}"></option>' for c in field.choices)
+                        + "".join(f'<option value="{html.escape(c)}"></option>' for c in option.page_values)
                         + "</datalist>")
-        type_attr = 'type="number" min="0"' + f' step="{field.step}"' if field.kind == "number" else 'type="text"'
-        control = (f'<input {type_attr} name="{name}" data-flag="{name}" value="{html.escape(field.default)}"'
-                   f'{list_attr} spellcheck="false">{datalist}')
+        step = "0.01" if option.type is float else "1"
+        type_attr = f'type="number" min="0" step="{step}"' if option.widget == "number" else 'type="text"'
+        control = (f'<input {type_attr} name="{name}" value="{html.escape(start)}"{list_attr} spellcheck="false">'
+                   f"{datalist}")
     return (f'<label class="calc-field">{html.escape(label)} {control}'
             f'<span class="calc-field-error" data-for="{name}" role="alert"></span></label>')
-
-
-def _flags_subset(argv: list[str], flags) -> list[str]:
-    out, i = [], 2
-    while i < len(argv):
-        flag = argv[i][2:]
-        takes_value = i + 1 < len(argv) and not argv[i + 1].startswith("--")
-        if flag in flags:
-            out += argv[i:i + 2] if takes_value else argv[i:i + 1]
-        i += 2 if takes_value else 1
-    return out
-
-
-def _shell(argv: list[str]) -> str:
-    def quote(word: str) -> str:
-        if word and all(c.isalnum() or c in "-_./:=" for c in word):
-            return word
-        return "'" + word.replace("'", "'\\''") + "'"
-
-    return "python -m calculators " + " ".join(quote(w) for w in argv) + " --json"
 
 
 def _attrs(attributes: dict) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from calculators.deployment import Deployment
 from calculators.gpus import COMPUTE_CAPABILITY
+from calculators.messages import Message, render
 from calculators.weights import WeightMemory, WeightRow, weight_memory
 
 VOCAB_PADDING = 64  # vLLM's DEFAULT_VOCAB_PADDING_SIZE (vocab_parallel_embedding.py)
@@ -17,14 +18,14 @@ ROW_PARALLEL_BIASES = ("o_proj.bias", "down_proj.bias", "out_proj.bias")
 @dataclass(frozen=True)
 class MemoryTerm:
     """Bytes of one kind of memory on one GPU; ``in_budget``: counted against the engine's budget;
-    ``model``: how the figure was computed, in words."""
+    ``model``: how the figure was computed, in words (rendered in ``to_dict``'s language)."""
 
     bytes: int
     in_budget: bool
-    model: str
+    model: Message
 
-    def to_dict(self) -> dict:
-        return {"bytes": self.bytes, "in_budget": self.in_budget, "model": self.model}
+    def to_dict(self, lang: str = "en") -> dict:
+        return {"bytes": self.bytes, "in_budget": self.in_budget, "model": render(self.model, lang)}
 
 
 @dataclass(frozen=True)

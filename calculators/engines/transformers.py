@@ -31,6 +31,7 @@ from calculators.engines.activations import LayerWidths
 from calculators.engines.memory import MemoryTerm, weights_on_gpu
 from calculators.engines.runtime import ACT_BYTES, CUDA_CONTEXT_BYTES, GEMM_WORKSPACE_BYTES, GIB
 from calculators.kv import kv_cache
+from calculators.messages import Message
 
 TORCH_NCCL_BYTES = 1 * GIB
 
@@ -57,21 +58,21 @@ class TransformersEngine:
         d, tp = self.d, self.d.tp
         kv_bytes, state_bytes = self.kv_bytes(seq_len, batch)
         terms = {"weights": MemoryTerm(self.weights.total, True,
-                                       f"{self.weights.memory.format} weights, sharded over {tp} GPU(s) as vLLM "
-                                       "shards them")}
-        terms["kv_cache"] = MemoryTerm(kv_bytes, True, f"{d.kv_dtype.name} KV cache for {batch} x {seq_len} tokens"
-                                       + (f", paged in blocks of {d.block_size}" if d.block_size else ""))
+                                       Message("term.weights", format=self.weights.memory.format, tp=tp))}
+        kv = dict(dtype=d.kv_dtype.name, batch=batch, seq_len=seq_len)
+        terms["kv_cache"] = MemoryTerm(kv_bytes, True, Message("term.kv_cache_paged", **kv, block_size=d.block_size)
+                                       if d.block_size else Message("term.kv_cache", **kv))
         if state_bytes:
-            terms["recurrent_state"] = MemoryTerm(state_bytes, True, "recurrent (Mamba/DeltaNet) state per sequence")
+            terms["recurrent_state"] = MemoryTerm(state_bytes, True, Message("term.recurrent_state"))
         prefill, logits, cache_growth = self.phases(seq_len, batch, kv_bytes)
         terms["activation_peak"] = MemoryTerm(
             max(prefill, logits + cache_growth), True,
-            f"max of the prefill of {batch} x {seq_len} tokens ({_gib(prefill)}) and a step's last-position logits "
-            f"({_gib(logits)}) + one layer's cache copy ({_gib(cache_growth)})")
-        terms["gemm_workspace"] = MemoryTerm(GEMM_WORKSPACE_BYTES, True, "cuBLAS + cuBLASLt workspaces")
+            Message("term.generate_peak", batch=batch, seq_len=seq_len, prefill_gib=prefill / GIB,
+                    logits_gib=logits / GIB, copy_gib=cache_growth / GIB))
+        terms["gemm_workspace"] = MemoryTerm(GEMM_WORKSPACE_BYTES, True, Message("term.gemm_workspaces"))
         if tp > 1:
-            terms["nccl"] = MemoryTerm(TORCH_NCCL_BYTES, True, "one NCCL communicator (tp_plan)")
-        terms["cuda_context"] = MemoryTerm(CUDA_CONTEXT_BYTES, True, "CUDA context")
+            terms["nccl"] = MemoryTerm(TORCH_NCCL_BYTES, True, Message("term.nccl"))
+        terms["cuda_context"] = MemoryTerm(CUDA_CONTEXT_BYTES, True, Message("term.cuda_context"))
         return terms
 
     def phases(self, seq_len: int, batch: int, kv_bytes: int) -> tuple[int, int, int]:
@@ -88,14 +89,5 @@ class TransformersEngine:
     def in_budget_total(self, seq_len: int, batch: int) -> int:
         return sum(t.bytes for t in self.terms(seq_len, batch).values() if t.in_budget)
 
-    def notes(self) -> list[str]:
-        d = self.d
-        notes = []
-        if d.gpu.category == "apple":
-            notes.append("Apple GPU (PyTorch MPS): the cuda_context and gemm_workspace terms stand for the "
-                         "Metal runtime's own allocations, modelled with the same constants")
-        return notes
-
-
-def _gib(nbytes: int) -> str:
-    return f"{nbytes / GIB:.2f} GiB"
+    def notes(self) -> list[Message]:
+        return [Message("note.apple_gpu")] if self.d.gpu.category == "apple" else []

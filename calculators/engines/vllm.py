@@ -24,8 +24,9 @@ from dataclasses import dataclass
 
 from calculators.deployment import Deployment
 from calculators.engines.activations import LayerWidths
-from calculators.engines.memory import MemoryTerm, weights_on_gpu
+from calculators.engines.memory import VOCAB_PADDING, MemoryTerm, weights_on_gpu
 from calculators.engines.runtime import ACT_BYTES, CUDA_CONTEXT_BYTES, GIB, MIB
+from calculators.messages import Message
 
 # Non-torch memory the profile adds (cuBLAS / attention-backend workspaces, lazily set-up NCCL): the logs of the
 # calibration set print 0.02-0.30 GiB; 256 MiB is near their upper end.
@@ -94,34 +95,35 @@ class VLLMEngine:
         w = self.weights
         extras = []
         if w.vocab_padding:
-            extras.append("vocabulary padded to a multiple of 64")
+            extras.append(Message("term.vocab_padding", multiple=VOCAB_PADDING))
         if w.rotary:
-            extras.append("rotary cos/sin tables")
-        terms["weights"] = MemoryTerm(w.total, True, f"{w.memory.format} weights, sharded over {tp} GPU(s) as vLLM "
-                                      "shards them" + (f" (with {' and '.join(extras)})" if extras else ""))
+            extras.append(Message("term.rotary_tables"))
+        if len(extras) == 2:
+            extras = [Message("and", first=extras[0], second=extras[1])]
+        sharding = dict(format=w.memory.format, tp=tp)
+        terms["weights"] = MemoryTerm(w.total, True, Message("term.weights_with", **sharding, extras=extras[0])
+                                      if extras else Message("term.weights", **sharding))
         kv_bytes, state_bytes = self.kv_bytes(seq_len, batch, sched)
-        terms["kv_cache"] = MemoryTerm(kv_bytes, True, f"{d.kv_dtype.name} KV cache for {batch} x {seq_len} tokens, "
-                                       f"paged in blocks of {self.block_size}")
+        paged = Message("term.kv_cache_paged", dtype=d.kv_dtype.name, batch=batch, seq_len=seq_len,
+                        block_size=self.block_size)
+        terms["kv_cache"] = MemoryTerm(kv_bytes, True, paged)
         if state_bytes:
-            terms["recurrent_state"] = MemoryTerm(state_bytes, True, "recurrent (Mamba/DeltaNet) state per sequence")
+            terms["recurrent_state"] = MemoryTerm(state_bytes, True, Message("term.recurrent_state"))
         forward, sampler = self.activation(sched)
         rows = min(sched.max_num_seqs, sched.max_num_batched_tokens)
         terms["activation_peak"] = MemoryTerm(
-            max(forward, sampler), True, f"profile run: forward of {sched.max_num_batched_tokens} tokens "
-            f"({_gib(forward)}) vs sampler on {rows} rows ({_gib(sampler)})")
+            max(forward, sampler), True, Message("term.profile_run", tokens=sched.max_num_batched_tokens,
+                                                 forward_gib=forward / GIB, rows=rows, sampler_gib=sampler / GIB))
         if release.context_in_budget:
-            terms["non_torch"] = MemoryTerm(DEVICE_WIDE_NON_TORCH_BYTES, True, "all memory outside PyTorch on the "
-                                            "device, CUDA context included, as this release counts it")
+            terms["non_torch"] = MemoryTerm(DEVICE_WIDE_NON_TORCH_BYTES, True, Message("term.non_torch_device_wide"))
         else:
-            terms["non_torch"] = MemoryTerm(NON_TORCH_BYTES, True, "cuBLAS/attention workspaces outside PyTorch")
+            terms["non_torch"] = MemoryTerm(NON_TORCH_BYTES, True, Message("term.non_torch"))
         if d.cuda_graphs:
-            terms["cuda_graphs"] = MemoryTerm(
-                self.cuda_graph_bytes(sched), release.cuda_graphs_in_budget,
-                f"CUDA graph buffers, capture sizes up to {self.capture_size(sched)}"
-                + ("" if release.cuda_graphs_in_budget else ", captured after the KV cache: outside the budget"))
+            code = "term.cuda_graphs" if release.cuda_graphs_in_budget else "term.cuda_graphs_outside"
+            terms["cuda_graphs"] = MemoryTerm(self.cuda_graph_bytes(sched), release.cuda_graphs_in_budget,
+                                              Message(code, size=self.capture_size(sched)))
         if not release.context_in_budget:
-            terms["cuda_context"] = MemoryTerm(CUDA_CONTEXT_BYTES, False,
-                                               "CUDA context, outside the gpu_memory_utilization budget")
+            terms["cuda_context"] = MemoryTerm(CUDA_CONTEXT_BYTES, False, Message("term.cuda_context_outside"))
         return terms
 
     def activation(self, sched: Scheduler) -> tuple[int, int]:
@@ -232,15 +234,13 @@ class VLLMEngine:
     def in_budget_total(self, seq_len: int, batch: int) -> int:
         return sum(t.bytes for t in self.terms(seq_len, batch).values() if t.in_budget)
 
-    def notes(self) -> list[str]:
+    def notes(self) -> list[Message]:
         d = self.d
-        notes = [f"vLLM {self.release.label}: {self.release.summary}"]
+        notes = [Message("note.vllm_release", label=self.release.label, rules=self.release.summary)]
         if d.gpu.fp8_dense_tflops is None and d.weights.kind.startswith("fp8") and d.gpu.category != "custom":
-            notes.append(f"{d.gpu.name} has no FP8 tensor cores: vLLM runs FP8 weights through its weight-only "
-                         "Marlin kernels (same memory, 16-bit compute)")
+            notes.append(Message("note.no_fp8_tensor_cores", gpu=d.gpu.name))
         if self.groups.recurrent:
-            notes.append("hybrid model: the recurrent state is counted per sequence beside the attention pages; "
-                         "vLLM's page alignment of the two kinds is not modelled")
+            notes.append(Message("note.hybrid_pages"))
         return notes
 
 
@@ -279,6 +279,3 @@ def _attention_groups(spec) -> _Groups:
     by_type = tuple((mixer, n) for mixer, n in types.values())
     return _Groups(tuple(attention), by_type, size, sum(-(-n // size) for n in counts), recurrent)
 
-
-def _gib(nbytes: int) -> str:
-    return f"{nbytes / GIB:.2f} GiB"

@@ -23,6 +23,7 @@ from calculators.families.quantization import checkpoint_format
 from calculators.families.qwen import read_qwen2, read_qwen2_moe, read_qwen3, read_qwen3_moe, read_qwen3_next
 from calculators.families.reader import ConfigReader
 from calculators.families.rotary import rotary_caches
+from calculators.messages import Message
 from calculators.spec import ModelSpec
 
 READERS: dict[str, Callable[[ConfigReader], ModelSpec]] = {
@@ -60,25 +61,22 @@ def read_model(config: dict) -> ModelSpec:
     """Dispatch a config.json object to its family reader (through ``text_config`` when there is one)."""
     model_type = config.get("model_type")
     if model_type is not None and not isinstance(model_type, str):
-        raise CalculatorError("config.model_type", f"expected a string, got {describe(model_type)}")
+        raise CalculatorError("config.model_type", "value.string", value=describe(model_type))
     text = config.get("text_config")
     if text is None:
         reader = READERS.get(model_type or "", read_generic)
         r = ConfigReader(config, "config", model_type or "(none)")
         if model_type is None:
-            r.note("config.model_type missing")
+            r.note(Message("note.model_type_missing"))
         return _with_runtime_facts(reader(r), config, config)
 
     if not isinstance(text, dict):
-        raise CalculatorError("config.text_config", f"expected a JSON object, got {describe(text)}")
+        raise CalculatorError("config.text_config", "config.text_config", value=describe(text))
     text_type = text.get("model_type") or TEXT_MODEL_TYPES.get(model_type or "") or model_type
     if not isinstance(text_type, str):
-        raise CalculatorError("config.text_config.model_type", f"expected a string, got {describe(text_type)}")
+        raise CalculatorError("config.text_config.model_type", "value.string", value=describe(text_type))
     r = ConfigReader(text, "config.text_config", text_type)
-    r.note(
-        f"multimodal config ({model_type}): counted the text model that AutoModelForCausalLM builds from "
-        "text_config; the vision tower and multimodal projector are not counted"
-    )
+    r.note(Message("note.multimodal", model_type=model_type))
     spec = READERS.get(text_type, read_generic)(r)
     return _with_runtime_facts(replace(spec, model_type=model_type or text_type), text, config)
 
@@ -96,9 +94,9 @@ def model_spec(config: object, *, source: str = "config") -> ModelSpec:
     field (``config.hidden_size``). ``source`` is a label carried into every result (a path or preset id).
     """
     if not isinstance(config, dict):
-        raise CalculatorError("config", f"expected a JSON object (dict), got {type(config).__name__}")
+        raise CalculatorError("config", "config.not_dict", type=type(config).__name__)
     if not isinstance(source, str):
-        raise CalculatorError("source", f"expected a string, got {type(source).__name__}")
+        raise CalculatorError("source", "value.string", value=type(source).__name__)
     try:
         key = json.dumps(config, sort_keys=True, allow_nan=False)
     except (TypeError, ValueError, RecursionError):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from calculators.errors import LIMITS, CalculatorError
 from calculators.families.reader import ConfigReader
+from calculators.messages import Message
 from calculators.spec import FullAttention, Mixer, ModelSpec, SlidingAttention, TensorGroup
 
 # ----------------------------------------------------------------------------------------------------
@@ -172,10 +173,7 @@ def read_dims(
     else:
         kv_heads = r.integer("num_key_value_heads", kv_heads_default)
     if check_gqa and heads % kv_heads:
-        raise CalculatorError(
-            r.field("num_key_value_heads"),
-            f"must divide num_attention_heads ({heads}) for grouped-query attention; got {kv_heads}",
-        )
+        raise CalculatorError(r.field("num_key_value_heads"), "config.kv_heads_divide_gqa", heads=heads, value=kv_heads)
     head_dim = r.optional_int("head_dim", head_dim_default, note_default=True)
     if head_dim is None:
         head_dim = derived_head_dim(r, hidden, heads)
@@ -187,10 +185,7 @@ def read_dims(
 def derived_head_dim(r: ConfigReader, hidden: int, heads: int) -> int:
     """``hidden_size // num_attention_heads``, refusing a head count larger than the hidden size."""
     if hidden < heads:
-        raise CalculatorError(
-            r.field("num_attention_heads"),
-            f"must not exceed hidden_size ({hidden}) when head_dim is not given; got {heads}",
-        )
+        raise CalculatorError(r.field("num_attention_heads"), "config.heads_over_hidden", hidden=hidden, value=heads)
     return hidden // heads
 
 
@@ -217,9 +212,7 @@ def attention_mixers(
     sliding = None
     if "sliding_attention" in layer_types:
         if window is None:
-            raise CalculatorError(
-                r.field("sliding_window"), "missing; sliding_attention layers need a window (a positive integer)"
-            )
+            raise CalculatorError(r.field("sliding_window"), "config.sliding_window_missing")
         sliding = SlidingAttention(d.heads, d.kv_heads, d.head_dim, v_dim, window)
     return [sliding if kind == "sliding_attention" else full for kind in layer_types]
 
@@ -237,7 +230,7 @@ def every_layer(kind: str, layers: int) -> list[str]:
 def ignore_layer_types(r: ConfigReader) -> None:
     """Families whose modeling code has no per-layer types ignore a ``layer_types`` field; say so."""
     if r.present("layer_types"):
-        r.note(f"{r.field('layer_types')} ignored: {r.model_type} layers are all built alike")
+        r.note(Message("note.layer_types_alike", field=r.field("layer_types"), model_type=r.model_type))
 
 
 def moe_layer_indices(
@@ -253,7 +246,7 @@ def moe_layer_indices(
 
 def check_top_k(r: ConfigReader, key: str, top_k: int, num_experts: int) -> None:
     if top_k > num_experts:
-        raise CalculatorError(r.field(key), f"must not exceed the number of experts ({num_experts}); got {top_k}")
+        raise CalculatorError(r.field(key), "config.top_k_over_experts", experts=num_experts, value=top_k)
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -10,12 +10,13 @@ from __future__ import annotations
 from calculators.errors import LIMITS, CalculatorError
 from calculators.families.blocks import assemble, embedding, linear, norm, output_head
 from calculators.families.reader import ConfigReader
+from calculators.messages import Message
 from calculators.spec import FullAttention, ModelSpec, TensorGroup
 
 
 def _head_dim(r: ConfigReader, hidden: int, heads: int, heads_key: str) -> int:
     if hidden % heads:
-        raise CalculatorError(r.field(heads_key), f"must divide hidden_size ({hidden}); got {heads}")
+        raise CalculatorError(r.field(heads_key), "config.divide", other="hidden_size", size=hidden, value=heads)
     return hidden // heads
 
 
@@ -40,7 +41,7 @@ def read_gpt2(r: ConfigReader) -> ModelSpec:
     inner = r.optional_int("n_inner") or 4 * hidden
     tied = r.flag("tie_word_embeddings", True)
     if r.flag("add_cross_attention", False):
-        raise CalculatorError(r.field("add_cross_attention"), "only decoder-only GPT-2 (false) is supported")
+        raise CalculatorError(r.field("add_cross_attention"), "config.gpt2_cross_attention")
     head_dim = _head_dim(r, hidden, heads, "n_head")
     tensors = [
         *embedding(vocab, hidden, "wte"),
@@ -120,12 +121,10 @@ def read_falcon(r: ConfigReader) -> ModelSpec:
     if new_architecture:
         kv_heads = r.integer("num_kv_heads", heads, note_default=False)
         if heads % kv_heads:
-            raise CalculatorError(r.field("num_kv_heads"), f"must divide num_attention_heads ({heads}); got {kv_heads}")
+            raise CalculatorError(r.field("num_kv_heads"), "config.divide", other="num_attention_heads", size=heads,
+                                  value=kv_heads)
         qkv_out = (heads + 2 * kv_heads) * head_dim
-        r.note(
-            "transformers' Falcon attention caches K/V broadcast to all num_attention_heads "
-            f"({heads}); the KV cache here counts the num_kv_heads ({kv_heads}) that vLLM stores"
-        )
+        r.note(Message("note.falcon_broadcast", heads=heads, kv_heads=kv_heads))
     elif multi_query:
         kv_heads, qkv_out = 1, hidden + 2 * head_dim
     else:

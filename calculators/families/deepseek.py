@@ -24,6 +24,7 @@ from calculators.families.blocks import (
     router,
 )
 from calculators.families.reader import ConfigReader
+from calculators.messages import Message
 from calculators.spec import MLAAttention, ModelSpec, TensorGroup
 
 
@@ -64,7 +65,7 @@ def _read(r: ConfigReader, version: int) -> ModelSpec:
     top_k = r.integer("num_experts_per_tok", 8) if v3 or moe_layers == 0 else r.integer("num_experts_per_tok")
     check_top_k(r, "num_experts_per_tok", top_k, num_experts)
     if r.present("moe_layer_freq") and r.data["moe_layer_freq"] != 1:
-        r.note(f"{r.field('moe_layer_freq')} ignored: transformers makes every layer after the dense ones MoE")
+        r.note(Message("note.moe_layer_freq_ignored", field=r.field("moe_layer_freq")))
     mtp_layers = 0
     if v3:
         mtp_layers = r.integer("num_nextn_predict_layers", 0, aliases=("num_mtp_layers",), minimum=0,
@@ -105,10 +106,7 @@ def _read(r: ConfigReader, version: int) -> ModelSpec:
             *linear("lm_head", "shared_head.head", vocab, hidden, n),
         ]
         checkpoint_only = [replace(group, name=f"mtp.{group.name}") for group in mtp]
-        r.note(
-            f"{mtp_layers} multi-token-prediction layer(s) (num_nextn_predict_layers) are in the checkpoint "
-            "but not built by transformers: listed as checkpoint_only, not in the total"
-        )
+        r.note(Message("note.mtp_layers", layers=mtp_layers))
 
     return assemble(
         r,

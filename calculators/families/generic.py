@@ -19,6 +19,7 @@ from calculators.families.blocks import (
     router,
 )
 from calculators.families.reader import ConfigReader
+from calculators.messages import Message
 from calculators.spec import ModelSpec
 
 #: Standard field names and the aliases other families use for them.
@@ -38,19 +39,16 @@ def read_generic(r: ConfigReader) -> ModelSpec:
             for alias in aliases:
                 if data.get(alias) is not None:
                     data[key] = positive_int(r.field(alias), data[alias])
-                    r.note(f"{r.field(alias)} read as {key}")
+                    r.note(Message("note.alias", alias=r.field(alias), key=key))
                     break
     missing = [key for key in STANDARD_FIELDS if data.get(key) is None]
     if missing:
         names = ", ".join(r.field(key) for key in missing)
-        raise CalculatorError(
-            r.field(missing[0]),
-            f"model_type {r.model_type!r} has no reader, and estimating it needs {names} (integers)",
-        )
+        raise CalculatorError(r.field(missing[0]), "config.generic_needs", model_type=repr(r.model_type), names=names)
     r.data = data
     for key in ("sliding_window", "layer_types"):
         if r.present(key):
-            r.note(f"{r.field(key)} ignored: every layer is estimated as full attention")
+            r.note(Message("note.layer_types_full_attention", field=r.field(key)))
     d = read_dims(r, check_gqa=False)
     tied = r.flag("tie_word_embeddings", False)
     num_experts = 0
@@ -67,13 +65,10 @@ def read_generic(r: ConfigReader) -> ModelSpec:
             *router(d.hidden, num_experts, layers),
             *routed_experts(d.hidden, expert_size, num_experts, min(top_k, num_experts), layers),
         ]
-        r.note(f"assumed every layer is MoE: {num_experts} experts of size {expert_size}, {top_k} per token")
+        r.note(Message("note.assumed_moe", experts=num_experts, size=expert_size, top_k=top_k))
     else:
         mlp = gated_mlp("mlp", d.hidden, d.intermediate, layers)
-    r.note(
-        f"model_type {r.model_type!r} is not one of the supported families: estimated as a Llama-style "
-        "decoder (q/k/v/o attention without biases, gated MLP of 3 matrices, RMSNorm, rotary positions)"
-    )
+    r.note(Message("note.generic_model_type", model_type=repr(r.model_type)))
     tensors = [
         *attention_projections(d, layers),
         *mlp,

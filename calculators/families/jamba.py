@@ -65,7 +65,8 @@ def _period(r: ConfigReader, prefix: str, period_default: int, offset_default: i
     period = r.integer(f"{prefix}_period", period_default, note_default=False)
     offset = r.integer(f"{prefix}_offset", offset_default, minimum=0, note_default=False)
     if offset >= period:
-        raise CalculatorError(r.field(f"{prefix}_offset"), f"must be smaller than {prefix}_period ({period})")
+        raise CalculatorError(r.field(f"{prefix}_offset"), "config.offset_over_period", other=f"{prefix}_period",
+                              period=period)
     return period, offset
 
 
@@ -81,7 +82,7 @@ def _mamba(r: ConfigReader, hidden: int, layers: int) -> tuple[list[TensorGroup]
     if dt_rank_value in ("auto", None):
         dt_rank = -(-hidden // 16)
     elif isinstance(dt_rank_value, str):
-        raise CalculatorError(r.field("mamba_dt_rank"), f'expected an integer or "auto", got {describe(dt_rank_value)}')
+        raise CalculatorError(r.field("mamba_dt_rank"), "config.dt_rank", value=describe(dt_rank_value))
     else:
         dt_rank = r.integer("mamba_dt_rank")
     inner = expand * hidden

@@ -42,7 +42,7 @@ def _window_and_types(r: ConfigReader, layers: int, *, moe_rule: bool) -> tuple[
     use_sliding = r.flag("use_sliding_window", False)
     window = sliding_window(r, 4096) if use_sliding else None
     if use_sliding and window is None:
-        raise CalculatorError(r.field("sliding_window"), "must be an integer when use_sliding_window is true")
+        raise CalculatorError(r.field("sliding_window"), "config.sliding_window_integer")
     max_window_layers = r.integer("max_window_layers", 28, minimum=0, note_default=False)
     types = r.layer_types(layers, ATTENTION_TYPES)
     if types is None:
@@ -219,10 +219,8 @@ def _gated_delta_net(r: ConfigReader, hidden: int, layers: int) -> tuple[list[Te
     v_dim = r.integer("linear_value_head_dim", 128)
     kernel = r.integer("linear_conv_kernel_dim", 4)
     if v_heads % k_heads:
-        raise CalculatorError(
-            r.field("linear_num_key_heads"),
-            f"must divide linear_num_value_heads ({v_heads}); got {k_heads}",
-        )
+        raise CalculatorError(r.field("linear_num_key_heads"), "config.divide", other="linear_num_value_heads",
+                              size=v_heads, value=k_heads)
     key_dim, value_dim = k_heads * k_dim, v_heads * v_dim
     conv_dim = 2 * key_dim + value_dim
     tensors = [

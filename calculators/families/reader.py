@@ -8,6 +8,7 @@ when there is one. Where such a default changes the model's size and is a consta
 from __future__ import annotations
 
 from calculators.errors import LIMITS, CalculatorError, describe, is_int
+from calculators.messages import Message
 
 _REQUIRED = object()
 
@@ -19,15 +20,15 @@ class ConfigReader:
         self.data = data
         self.prefix = prefix
         self.model_type = model_type
-        self.notes: list[str] = []
+        self.notes: list[Message] = []
 
     def field(self, key: str) -> str:
         """The user-facing name of ``key``, e.g. ``config.text_config.hidden_size``."""
         return f"{self.prefix}.{key}"
 
-    def note(self, text: str) -> None:
-        if text not in self.notes:
-            self.notes.append(text)
+    def note(self, message: Message) -> None:
+        if message not in self.notes:
+            self.notes.append(message)
 
     def present(self, key: str) -> bool:
         """True when ``key`` is in the object and not ``null``."""
@@ -40,10 +41,8 @@ class ConfigReader:
         name, value = found[0]
         for other, other_value in found[1:]:
             if other_value != value:
-                raise CalculatorError(
-                    self.field(other),
-                    f"conflicts with {self.field(name)} ({describe(other_value)} != {describe(value)}); give one",
-                )
+                raise CalculatorError(self.field(other), "config.conflict", other=self.field(name),
+                                      this_value=describe(other_value), other_value=describe(value))
         return name, value
 
     def integer(
@@ -61,13 +60,9 @@ class ConfigReader:
         if value is None:
             if default is _REQUIRED:
                 names = " or ".join(self.field(n) for n in (key, *aliases))
-                raise CalculatorError(
-                    self.field(key), f"missing; a {self.model_type} config needs {names} (an integer)"
-                )
+                raise CalculatorError(self.field(key), "config.missing", model_type=self.model_type, names=names)
             if note_default:
-                self.note(
-                    f"{self.field(key)} not given: used the transformers default for {self.model_type}, {default}"
-                )
+                self.note(Message("note.default", field=self.field(key), model_type=self.model_type, default=default))
             return default  # type: ignore[return-value]
         return self._check_int(name, value, minimum, maximum)
 
@@ -83,7 +78,7 @@ class ConfigReader:
         """An integer field where ``null`` means "none"; ``absent`` is used when the key is missing."""
         if key not in self.data:
             if absent is not None and note_default:
-                self.note(f"{self.field(key)} not given: used the transformers default for {self.model_type}, {absent}")
+                self.note(Message("note.default", field=self.field(key), model_type=self.model_type, default=absent))
             return absent
         value = self.data[key]
         if value is None:
@@ -92,9 +87,9 @@ class ConfigReader:
 
     def _check_int(self, key: str, value: object, minimum: int, maximum: int) -> int:
         if not is_int(value):
-            raise CalculatorError(self.field(key), f"expected an integer, got {describe(value)}")
+            raise CalculatorError(self.field(key), "value.integer", value=describe(value))
         if value < minimum or value > maximum:
-            raise CalculatorError(self.field(key), f"expected an integer from {minimum} to {maximum:,}, got {value:,}")
+            raise CalculatorError(self.field(key), "value.int_range", minimum=minimum, maximum=maximum, value=value)
         return value
 
     def flag(self, key: str, default: bool) -> bool:
@@ -103,7 +98,7 @@ class ConfigReader:
         if value is None:
             return default
         if not isinstance(value, bool):
-            raise CalculatorError(self.field(key), f"expected true or false, got {describe(value)}")
+            raise CalculatorError(self.field(key), "value.boolean", value=describe(value))
         return value
 
     def text(self, key: str, default: str | None = None) -> str | None:
@@ -112,7 +107,7 @@ class ConfigReader:
         if value is None:
             return default
         if not isinstance(value, str):
-            raise CalculatorError(self.field(key), f"expected a string, got {describe(value)}")
+            raise CalculatorError(self.field(key), "value.string", value=describe(value))
         return value
 
     def int_list(self, key: str, *, minimum: int = 0, maximum: int = LIMITS["num_hidden_layers"]) -> list[int]:
@@ -121,7 +116,7 @@ class ConfigReader:
         if value is None:
             return []
         if not isinstance(value, list):
-            raise CalculatorError(self.field(key), f"expected a list of integers, got {describe(value)}")
+            raise CalculatorError(self.field(key), "value.int_list", value=describe(value))
         return [self._check_int(f"{key}[{i}]", item, minimum, maximum) for i, item in enumerate(value)]
 
     def layer_types(self, num_layers: int, allowed: tuple[str, ...]) -> list[str] | None:
@@ -134,20 +129,15 @@ class ConfigReader:
         if value is None:
             return None
         if not isinstance(value, list):
-            raise CalculatorError(self.field("layer_types"), f"expected a list of strings, got {describe(value)}")
+            raise CalculatorError(self.field("layer_types"), "value.string_list", value=describe(value))
         if len(value) != num_layers:
-            raise CalculatorError(
-                self.field("layer_types"),
-                f"expected one entry per layer ({num_layers}), got {len(value)}",
-            )
+            raise CalculatorError(self.field("layer_types"), "config.layer_count", layers=num_layers, value=len(value))
         legacy = {"attention": "full_attention", "mamba": "linear_attention"}
         types = []
         for i, item in enumerate(value):
             item = legacy.get(item, item) if isinstance(item, str) else item
             if item not in allowed:
-                raise CalculatorError(
-                    self.field(f"layer_types[{i}]"),
-                    f"expected one of {', '.join(allowed)} for {self.model_type}; got {describe(item)}",
-                )
+                raise CalculatorError(self.field(f"layer_types[{i}]"), "config.layer_type", options=", ".join(allowed),
+                                      model_type=self.model_type, value=describe(item))
             types.append(item)
         return types

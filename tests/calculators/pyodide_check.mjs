@@ -1,15 +1,16 @@
 // Run the calculators package inside Pyodide (Python 3.14, WebAssembly) under node, offline.
 //
-// Usage: node tests/calculators/pyodide_check.mjs [cases.json]
+// Usage: node tests/calculators/pyodide_check.mjs WHEEL [cases.json]
 //
-// Loads Pyodide from node_modules/pyodide only (indexURL points there; no CDN), copies the package's .py
-// files into Pyodide's file system, calls calculators.cli.run_json for every case (the same function the
+// Loads Pyodide from node_modules/pyodide only (indexURL points there; no CDN), installs the calculators wheel
+// (the one the site serves, unpacked as the browser's worker does it: modules and data/*.json, which the
+// package reads with importlib.resources), calls calculators.cli.run_json for every case (the same function the
 // CLI and the browser call) and prints one JSON object: {"python": ..., "cases": [...], "results": [...]}.
 // A result is {"ok": <run_json dict>} or {"error": <message>, "field": <CalculatorError.field>}.
 // tests/calculators/test_pyodide.py compares the results with CPython's.
 
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -46,35 +47,22 @@ const DEFAULT_CASES = [
   ["plan", "meta-llama/Llama-3.1-8B"],
 ];
 
-function pythonFiles(dir) {
-  const files = [];
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) {
-      if (name !== "__pycache__") files.push(...pythonFiles(path));
-    } else if (name.endsWith(".py")) {
-      files.push(path);
-    }
-  }
-  return files;
+const [wheelPath, casesPath] = process.argv.slice(2);
+if (!wheelPath) {
+  console.error("usage: node tests/calculators/pyodide_check.mjs WHEEL [cases.json]");
+  process.exit(2);
 }
-
-const cases = process.argv[2] ? JSON.parse(readFileSync(process.argv[2], "utf8")) : DEFAULT_CASES;
+const cases = casesPath ? JSON.parse(readFileSync(casesPath, "utf8")) : DEFAULT_CASES;
 
 const { loadPyodide } = await import(join(pyodideDir, "pyodide.mjs"));
 const pyodide = await loadPyodide({ indexURL: pyodideDir + "/", stdout: () => {}, stderr: () => {} });
 
-const target = "/home/pyodide";
-for (const file of pythonFiles(join(root, "calculators"))) {
-  const rel = relative(root, file);
-  pyodide.FS.mkdirTree(dirname(join(target, rel)));
-  pyodide.FS.writeFile(join(target, rel), readFileSync(file));
-}
+pyodide.unpackArchive(new Uint8Array(readFileSync(wheelPath)), "wheel");
 
 pyodide.globals.set("CASES_JSON", JSON.stringify(cases));
 const output = pyodide.runPython(`
 import json, sys
-sys.path.insert(0, "${target}")
+import calculators
 from calculators.cli import run_json
 from calculators.errors import CalculatorError
 
@@ -84,7 +72,7 @@ for argv in json.loads(CASES_JSON):
         results.append({"ok": run_json(argv)})
     except CalculatorError as error:
         results.append({"error": str(error), "field": error.field})
-json.dumps({"python": sys.version, "platform": sys.platform, "cases": json.loads(CASES_JSON),
-            "results": results}, allow_nan=False)
+json.dumps({"python": sys.version, "platform": sys.platform, "package": calculators.__file__,
+            "cases": json.loads(CASES_JSON), "results": results}, allow_nan=False)
 `);
 process.stdout.write(output + "\n");

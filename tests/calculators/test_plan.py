@@ -304,7 +304,7 @@ def test_max_seq_len_and_max_batch_are_the_boundaries(engine):
 def test_a_context_longer_than_the_model_is_noted_and_a_huge_context_is_no_error():
     spec = llama8b()
     long = memory_plan(spec, seq_len=262144, gpu="H200", count=8, inverse=False)
-    assert any("beyond the model's max_position_embeddings (131,072)" in note for note in long.notes)
+    assert any("beyond the model's max_position_embeddings (131,072)" in str(note) for note in long.notes)
     from calculators.configs import preset_config
     from calculators.families import model_spec
 

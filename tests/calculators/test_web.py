@@ -10,6 +10,8 @@ import pytest
 from calculators.chart import context_points, memory_chart_svg
 from calculators.cli import run_json
 from calculators.configs import load_spec
+from calculators.families import model_spec
+from calculators.params import count_parameters
 from calculators.presets import PRESETS
 from calculators.web import page_result
 
@@ -41,14 +43,27 @@ def test_page_result_equals_the_cli_process_output():
     assert page_result(PLAN)["result"] == json.loads(out)
 
 
-def test_a_pasted_config_is_the_cli_on_config_json(tmp_path, monkeypatch):
+def test_a_pasted_config_runs_as_a_dict_and_equals_the_cli_on_config_json(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     config = dict(PRESETS["Qwen/Qwen2.5-7B"], num_hidden_layers=7, model_type="qwen2")
-    page = page_result(["params", "config.json"], "en", json.dumps(config))
-    assert page["ok"]
-    out = subprocess.run([sys.executable, "-m", "calculators", "params", "config.json", "--json"],
-                         capture_output=True, text=True, check=True, cwd=tmp_path).stdout
-    assert page["result"] == json.loads(out)
+    for argv in (["params", "config.json"], ["plan", "config.json", "--seq-len", "4096", "--gpu", "L4"]):
+        page = page_result(argv, "en", json.dumps(config))
+        assert page["ok"] and bool(page["svg"]) == (argv[0] == "plan")
+        assert list(tmp_path.iterdir()) == []  # nothing written to the working directory
+        (tmp_path / "config.json").write_text(json.dumps(config))
+        out = subprocess.run([sys.executable, "-m", "calculators", *argv, "--json"],
+                             capture_output=True, text=True, check=True, cwd=tmp_path).stdout
+        assert page["result"] == json.loads(out)
+        (tmp_path / "config.json").unlink()
+
+
+def test_a_pasted_config_wins_over_a_file_of_its_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config.json").write_text("not the pasted one")
+    pasted = dict(PRESETS["meta-llama/Llama-3.2-1B"], num_hidden_layers=3)
+    page = page_result(["params", "config.json"], "en", json.dumps(pasted))
+    assert page["ok"] and page["result"]["source"] == "config.json"
+    assert page["result"]["total"] == count_parameters(model_spec(pasted)).total
 
 
 @pytest.mark.parametrize("text,field", [("{not json", "config-json"), ("[1, 2]", "config-json"),

@@ -2,6 +2,7 @@
 input is reported next to its field without losing the page, and nothing pasted is ever rendered as HTML."""
 
 import json
+import shlex
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -76,6 +77,13 @@ def shown(page) -> tuple[dict, list[str]]:
     return json.loads(result.get_attribute("data-result-json")), json.loads(result.get_attribute("data-argv"))
 
 
+def shown_command_line(page) -> list[str]:
+    """The words of the command line the page shows, without `python -m calculators` and `--json`."""
+    words = shlex.split(page.locator(".calc-command code").inner_text())
+    assert words[:3] == ["python", "-m", "calculators"] and words[-1] == "--json"
+    return words[3:-1]
+
+
 def set_value(page, selector: str, value: str) -> None:
     page.locator(selector).fill(value)
 
@@ -101,14 +109,16 @@ def test_calculator_page(page, site_url, tmp_path, path, prefix):
     wait_for_update(page, before)
     changed, argv = shown(page)
     assert changed != result and changed == cli_json(argv)
+    assert shown_command_line(page) == argv
 
-    # A pasted config the presets do not have: the CLI run on that config.json.
+    # A pasted config the presets do not have: the CLI run on a file of that name holding it.
     (tmp_path / "config.json").write_text(json.dumps(UNKNOWN_CONFIG))
     before = updates(page)
     set_value(page, "#config-json", json.dumps(UNKNOWN_CONFIG))
     wait_for_update(page, before)
     pasted, argv = shown(page)
     assert argv[1] == "config.json" and pasted == cli_json(argv, cwd=tmp_path)
+    assert shown_command_line(page) == argv
 
     # Invalid JSON, then a config without a required field: the engine's message next to the field, the last good
     # result kept but marked stale, and the page still calculating afterwards.
@@ -225,14 +235,29 @@ def test_first_paint_result_is_the_computed_one(site_dir, path, prefix):
     assert json.loads(parser.values["data-result-json"]) == cli_json(argv)
 
 
+@pytest.mark.parametrize("path", PAGES)
+def test_the_script_runs_the_argv_the_build_ran_for_the_starting_form(page, site_url, site_dir, path):
+    """One argv rule (calculators.options.page_argv): the page script's argv for the untouched form is the one the
+    build computed the first paint for, and the command line shown is the same before and after."""
+    parser = _ResultAttribute()
+    parser.feed((site_dir / path / "index.html").read_text(encoding="utf-8"))
+    built = json.loads(parser.values["data-argv"])
+    page.goto(site_url + path)
+    assert shown_command_line(page) == built
+    wait_for_update(page, 0)
+    assert shown(page)[1] == built and shown_command_line(page) == built
+    assert page.log.console_errors == []
+
+
 def test_link_values_the_lists_lack_are_kept_and_a_pasted_config_travels_in_the_link(page, site_url, tmp_path):
-    # gpu=H100 is an alias (the list holds h100-sxm) and nvfp4 is a KV dtype the list does not offer: both are
-    # kept, so the result is the CLI's for the link's values, not a silent replacement
-    page.goto(site_url + "calculators/gpu-planner/?model=Qwen/Qwen3-8B&seq-len=4096&gpu=H100&kv-dtype=nvfp4")
+    # gpu=H100 and kv-dtype=e4m3 are aliases (the lists hold h100-sxm and fp8): both are kept, so the result is
+    # the CLI's for the link's values, not a silent replacement
+    page.goto(site_url + "calculators/gpu-planner/?model=Qwen/Qwen3-8B&seq-len=4096&gpu=H100&kv-dtype=e4m3")
     wait_for_update(page, 0)
     result, argv = shown(page)
     assert argv[argv.index("--gpu"):argv.index("--gpu") + 2] == ["--gpu", "H100"]
-    assert result["kv_dtype"] == "nvfp4" and result == cli_json(argv)
+    assert argv[argv.index("--kv-dtype"):argv.index("--kv-dtype") + 2] == ["--kv-dtype", "e4m3"]
+    assert result["kv_dtype"] == "fp8" and result == cli_json(argv)
     # a pasted config is part of the shareable link, and the link restores it
     before = updates(page)
     set_value(page, "#config-json", json.dumps(UNKNOWN_CONFIG))

@@ -1,8 +1,8 @@
 """The `config` shortcode, and a guard against model architecture facts typed by hand into the pages.
 
 `{{ config MODEL KEY.PATH }}` renders one field of the config.json the calculators bundle for MODEL
-(calculators/presets.py), so a page that names a model's head count, window or MLA dimension shows the value the
-calculators compute with. The guard below fails when a page types such a fact again instead of using it.
+(calculators/data/presets.json), so a page that names a model's head count, window or MLA dimension shows the value
+the calculators compute with. The guard below fails when a page types such a fact again instead of using it.
 """
 
 import re

@@ -1,13 +1,17 @@
 """The zh-TW pages use Taiwan's words: usages that read as Mainland Chinese to a Taiwanese reader are listed here
 with the word this site uses instead (docs/_data/glossary.yml holds the terms)."""
 
+import re
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+# The Python that holds zh-TW text: the calculators' messages and the hooks' page labels
+PYTHON_WITH_ZH = [path for path in [*(ROOT / "calculators").rglob("*.py"), *(ROOT / "hooks").glob("*.py")]
+                  if re.search(r"[\u4e00-\u9fff]", path.read_text(encoding="utf-8"))]
 SOURCES = sorted([*(ROOT / "docs" / "zh-TW").rglob("*.md"), *(ROOT / "docs" / "zh-TW").rglob("*.ipynb"),
-                  ROOT / "calculators" / "messages_zh.py", ROOT / "docs" / "_data" / "glossary.yml"])
+                  *PYTHON_WITH_ZH, ROOT / "docs" / "_data" / "glossary.yml"])
 MAINLAND = {
     "端到端": "端對端", "循環層": "遞迴層", "循環狀態": "遞迴狀態", "數據": "資料", "信源": "訊號源",
     "逆矩陣": "反矩陣",

@@ -3,7 +3,8 @@
 //               {type: "run", id, argv, lang, config}   (config: pasted config.json text, or null)
 // Messages out: {type: "ready", runtime: "snapshot" | "fresh"} | {type: "failed", message}
 //               | {type: "result", id, payload, ms}
-// payload is calculators.web.page_result(...): {ok, result, html, markdown, svg} or {ok: false, field, message}.
+// payload is calculators.web.page_result(...): {ok, result, html, markdown, svg, command_line} or
+// {ok: false, field, message}.
 
 let pageResultJson = null;
 

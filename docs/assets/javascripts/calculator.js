@@ -20,32 +20,30 @@ function setUp(root) {
   const commandLine = root.querySelector(".calc-command code");
   const copied = root.querySelector(".calc-copied");
   let markdown = JSON.parse(root.querySelector(".calc-markdown").textContent);
-  // The plan flags that `recommend` shares: one list, in hooks/calculator_widget.py, passed in by the page.
-  const RECOMMEND_FLAGS = JSON.parse(root.dataset.recommendFlags || "[]");
+  // The data of the argv rule, from the options' declaration (calculators/options.py): each command's flags in
+  // order, [flag, isSwitch], for the page's command and the one it also runs (the planner's `recommend`), and
+  // CONFIG while a config.json is pasted.
+  const RULE = JSON.parse(root.dataset.argvRule);
 
   restoreFromUrl();
 
-  // --- the same argv rule as hooks/calculator_widget.py (default_argv) -------------------------------------
-  function argv() {
-    const model = pasted.value.trim() ? "config.json" : form.elements.model.value.trim();
-    const args = [command, model];
-    for (const element of form.querySelectorAll("[data-flag]")) {
-      const flag = "--" + element.dataset.flag;
-      if (element.type === "checkbox") {
-        if (element.checked) args.push(flag);
-      } else if (element.value.trim() !== "") {
-        args.push(flag, element.value.trim());
-      }
-    }
-    return args;
+  // --- calculators.options.page_argv's rule: the argv `name` runs for the form ----------------------------
+  function argv(name) {
+    const model = pasted.value.trim() ? RULE.pasted : form.elements.model.value.trim();
+    const words = given(name).flatMap(([flag, value]) => (value === true ? ["--" + flag] : ["--" + flag, value]));
+    return [name, model, ...words];
   }
 
-  function recommendArgv(planArgs) {
-    const args = ["recommend", planArgs[1]];
-    for (let i = 2; i < planArgs.length; i += 2) {
-      if (RECOMMEND_FLAGS.includes(planArgs[i].slice(2))) args.push(planArgs[i], planArgs[i + 1]);
+  // [flag, value] of each option of `name` the form gives, in order: true for a switch that is on; a switch that
+  // is off and an empty field are left out
+  function given(name) {
+    const values = [];
+    for (const [flag, isSwitch] of RULE.flags[name]) {
+      const element = form.elements.namedItem(flag);
+      const value = isSwitch ? element.checked : element.value.trim();
+      if (value !== false && value !== "") values.push([flag, value]);
     }
-    return args;
+    return values;
   }
 
   function restoreFromUrl() {
@@ -73,21 +71,11 @@ function setUp(root) {
   function saveToUrl() {
     const params = new URLSearchParams();
     params.set("model", form.elements.model.value.trim());
-    for (const element of form.querySelectorAll("[data-flag]")) {
-      if (element.type === "checkbox") {
-        if (element.checked) params.set(element.name, "1");
-      } else if (element.value.trim() !== "") {
-        params.set(element.name, element.value.trim());
-      }
-    }
+    for (const [flag, value] of given(command)) params.set(flag, value === true ? "1" : value);
     const config = pasted.value.trim();
     if (config && config.length <= MAX_CONFIG_IN_URL) params.set("config", config);
     root.dataset.linkHoldsConfig = String(!config || config.length <= MAX_CONFIG_IN_URL);
     history.replaceState(null, "", "?" + params.toString() + location.hash);
-  }
-
-  function shellQuote(word) {
-    return /^[\w\-./:=]+$/.test(word) ? word : "'" + word.replace(/'/g, "'\\''") + "'";
   }
 
   // --- the worker ---------------------------------------------------------------------------------------
@@ -148,7 +136,7 @@ function setUp(root) {
   function calculate() {
     saveToUrl();
     if (!ready) return;
-    const args = argv();
+    const args = argv(command);
     const config = pasted.value.trim() ? pasted.value : null;
     latest += 1;
     pendingStarted = performance.now();
@@ -158,8 +146,9 @@ function setUp(root) {
     clearTimeout(recommendTimer);
     if (recommend) {
       const id = latest;
+      const options = argv("recommend");  // the same form, read now
       recommendTimer = setTimeout(() => {
-        if (id === latest) worker.postMessage({ type: "run", id: -id, argv: recommendArgv(args), lang, config });
+        if (id === latest) worker.postMessage({ type: "run", id: -id, argv: options, lang, config });
       }, RECOMMEND_DELAY_MS);
     }
   }
@@ -189,7 +178,7 @@ function setUp(root) {
       markdown = payload.markdown;
       result.classList.remove("calc-stale");
       status.textContent = ui.ready;
-      commandLine.textContent = "python -m calculators " + args.map(shellQuote).join(" ") + " --json";
+      commandLine.textContent = payload.command_line;  // quoted by Python (shlex.join)
     } else {
       const target = fieldFor(payload.field);
       const slot = target && root.querySelector(`.calc-field-error[data-for="${CSS.escape(target)}"]`);
