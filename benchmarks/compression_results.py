@@ -28,17 +28,17 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "snippets" / "scratch"))
+sys.path.insert(0, str(ROOT))  # run as a script: the repository root, for the snippets package
 
-import prune_pretrained  # noqa: E402
-import tiny_lm  # noqa: E402
 import torch  # noqa: E402
-from awq import awq_llama_compressor  # noqa: E402
-from gptq import gptq, gptq_compressor, hessian  # noqa: E402
-from magnitude import magnitude_compressor  # noqa: E402
-from rtn import rtn, rtn_compressor  # noqa: E402
-from sparsegpt import sparsegpt_compressor  # noqa: E402
-from wanda import wanda_compressor  # noqa: E402
+
+from snippets.scratch import prune_pretrained, tiny_lm  # noqa: E402
+from snippets.scratch.awq import awq_llama_compressor  # noqa: E402
+from snippets.scratch.gptq import gptq, gptq_compressor, hessian  # noqa: E402
+from snippets.scratch.magnitude import magnitude_compressor  # noqa: E402
+from snippets.scratch.rtn import rtn, rtn_compressor  # noqa: E402
+from snippets.scratch.sparsegpt import sparsegpt_compressor  # noqa: E402
+from snippets.scratch.wanda import wanda_compressor  # noqa: E402
 
 # The GPU variant (not run on the CPU machines that write compression-cpu.json): about 25M parameters in the decoder
 # layers, trained for 2,000 steps of 64 x 256 bytes before compressing; a few minutes on one H100.

@@ -13,9 +13,10 @@ Shortcodes:
     {{ weights_table MODEL FORMAT,FORMAT,... }}
                                a table of the model's weight memory in each storage format
     {{ config MODEL KEY.PATH }} one field of the config.json the calculators bundle for MODEL
-                               (calculators/presets.py), e.g. `num_key_value_heads` or `text_config.sliding_window`,
-                               formatted like `result`; `head_dim`, where the config leaves it out, is
-                               hidden_size // num_attention_heads, as transformers and the calculators derive it
+                               (calculators/data/presets.json), e.g. `num_key_value_heads` or
+                               `text_config.sliding_window`, formatted like `result`; `head_dim`, where the config
+                               leaves it out, is hidden_size // num_attention_heads, as transformers and the
+                               calculators derive it
     {{ result FILE KEY.PATH }} one value from benchmarks/results/FILE.json (numbers formatted)
     {{ results_table FILE KEY.PATH COLUMN,COLUMN,... [FIELD=VALUE ...] }}
                                the records of the list at KEY.PATH ("." for a top-level list) as a table of the
@@ -23,8 +24,9 @@ Shortcodes:
                                pages a column NAME shows the record's NAME_zh when it has one
     {{ gpu_runs }}             a sentence on the latest run of the tests marked `gpu` (benchmarks/results/gpu-runs.json)
     {{ vllm_releases }}        the table of vLLM's memory accounting by release (calculators.vllm_releases)
-    {{ run SNIPPET }}          what `python snippets/SNIPPET` prints, as a text block (run once per build, shared
-                               by both languages; a non-zero exit fails the build)
+    {{ run SNIPPET }}          what snippets/SNIPPET prints, run as `python -m snippets.FOLDER.NAME` from the
+                               repository root, as a text block (run once per build, shared by both languages; a
+                               non-zero exit fails the build)
 """
 
 import html
@@ -82,13 +84,22 @@ def render_glossary(language: str, section_id: str) -> str:
     return f'<table class="glossary">\n<thead><tr>{header}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>'
 
 
+def snippet_command(relative_path: str) -> list[str]:
+    """The command that runs snippets/<relative_path> (e.g. "level4_theory/ste.py") as a module of the `snippets`
+    package, from the repository root, so that it imports its siblings and the shared helpers by package name."""
+    module = "snippets." + relative_path.removesuffix(".py").replace("/", ".")
+    return [sys.executable, "-m", module]
+
+
+SNIPPET_ENV = {"PYTHONHASHSEED": "0", "HF_HUB_OFFLINE": "1"}  # the same output on every build
+
+
 @cache
 def snippet_output(relative_path: str, mtime_ns: int) -> str:
-    """Run a snippet as a script and return what it printed; cached for the build (both languages)."""
-    env = {**os.environ, "PYTHONHASHSEED": "0", "HF_HUB_OFFLINE": "1"}
-    result = subprocess.run(
-        [sys.executable, str(SNIPPETS_DIR / relative_path)], cwd=ROOT, env=env, capture_output=True, text=True
-    )
+    """Run a snippet and return what it printed; cached for the build (both languages) and, under `mkdocs serve`,
+    until a file of the package changes (mtime_ns: the newest of them, since a snippet imports its neighbours)."""
+    result = subprocess.run(snippet_command(relative_path), cwd=ROOT, env={**os.environ, **SNIPPET_ENV},
+                            capture_output=True, text=True)
     if result.returncode != 0:
         raise PluginError(f"run {relative_path}: exited with {result.returncode}\n{result.stderr[-2000:]}")
     return result.stdout
@@ -98,7 +109,8 @@ def render_run(language: str, relative_path: str) -> str:
     path = SNIPPETS_DIR / relative_path
     if not path.is_file():
         raise PluginError(f"run: no snippet {path.relative_to(ROOT)}")
-    output = snippet_output(relative_path, path.stat().st_mtime_ns).rstrip("\n")
+    newest_ns = max(source.stat().st_mtime_ns for source in SNIPPETS_DIR.rglob("*.py"))
+    output = snippet_output(relative_path, newest_ns).rstrip("\n")
     title = "輸出" if language == "zh-TW" else "Output"
     return f'```text title="{title}: {relative_path}"\n{output}\n```'
 
@@ -227,13 +239,12 @@ RELEASE_HEADERS = {
 
 
 def render_vllm_releases(language: str) -> str:
-    from calculators.report import translator
+    from calculators.messages import render
     from calculators.vllm_releases import RELEASES
 
-    translate = translator(language)
     rows = ["| " + " | ".join(RELEASE_HEADERS[language]) + " |", "|" + "---|" * len(RELEASE_HEADERS[language])]
     for r in RELEASES:
-        budget = translate(f"vLLM {r.label}: {r.summary}").split(": " if language == "en" else "：", 1)[1]
+        budget = render(r.summary, language)
         cells = (r.label, r.engine, f"{r.default_gpu_memory_utilization:g}", _format(r.cuda_graphs_in_budget, language),
                  _format(r.context_in_budget, language), _format(r.sorting_sampler, language), html.escape(budget))
         rows.append("| " + " | ".join(cells) + " |")

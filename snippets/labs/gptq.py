@@ -17,17 +17,14 @@ import contextlib
 import copy
 import io
 import json
-import sys
 from pathlib import Path
 
 import torch
 
-from snippets.labs.common import REPO_ROOT, lab_dir
-
-sys.path.insert(0, str(REPO_ROOT / "snippets" / "scratch"))  # tiny_lm, gptq and rtn import each other by name
-import tiny_lm  # noqa: E402
-from gptq import gptq_compressor  # noqa: E402
-from rtn import rtn, rtn_compressor  # noqa: E402
+from snippets.labs.common import lab_dir
+from snippets.scratch import tiny_lm
+from snippets.scratch.gptq import gptq_compressor
+from snippets.scratch.rtn import rtn, rtn_compressor
 
 LAB = "gptq"
 

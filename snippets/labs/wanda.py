@@ -20,22 +20,16 @@ from __future__ import annotations
 import contextlib
 import copy
 import random
-import sys
 import time
 from pathlib import Path
 
 import torch
 
-SCRATCH = Path(__file__).resolve().parents[1] / "scratch"
-if str(SCRATCH) not in sys.path:
-    sys.path.insert(0, str(SCRATCH))  # the from-scratch snippets import each other by file name
-
-import tiny_lm  # noqa: E402
-from magnitude import magnitude_compressor  # noqa: E402
-from sparsegpt import sparsegpt_compressor  # noqa: E402
-from wanda import wanda_compressor  # noqa: E402
-
-from snippets.labs.common import device, lab_dir  # noqa: E402
+from snippets.labs.common import device, lab_dir
+from snippets.scratch import tiny_lm
+from snippets.scratch.magnitude import magnitude_compressor
+from snippets.scratch.sparsegpt import sparsegpt_compressor
+from snippets.scratch.wanda import wanda_compressor
 
 LAB = "wanda"
 

@@ -10,14 +10,15 @@ plain round-to-nearest, so the search never does worse than RTN on the calibrati
 In a model, diag(s)^-1 costs nothing at inference: it folds into the operation that produces X (an RMSNorm's
 weight, or the rows of the previous linear layer). Not shown here: AWQ's second search, which clips the weight range.
 
-    python snippets/scratch/awq.py
+    python -m snippets.scratch.awq
 """
 
 from __future__ import annotations
 
 import torch
-from rtn import rtn
 from torch import nn
+
+from snippets.scratch.rtn import rtn
 
 
 # --8<-- [start:awq]

@@ -10,7 +10,7 @@ layer-wise objective ||W X - Q X||^2, whose Hessian is H = 2 X X^T (X = calibrat
 where Hinv is the upper Cholesky factor of H^-1 (the paper's Section 3, step 3). Lazy batches: the update is done
 inside a block of B = 128 columns, and the rest of W is updated once per block with one matrix product.
 
-    python snippets/scratch/gptq.py
+    python -m snippets.scratch.gptq
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from __future__ import annotations
 import math
 
 import torch
-from rtn import dequantize, quant_params, quantize
+
+from snippets.scratch.rtn import dequantize, quant_params, quantize
 
 
 class Hessian:
@@ -139,8 +140,8 @@ def gptq_compressor(bits: int = 4, groupsize: int = -1, sym: bool = False, actor
 
 
 if __name__ == "__main__":
-    from layer_data import correlated_inputs, output_error
-    from rtn import rtn
+    from snippets.scratch.layer_data import correlated_inputs, output_error
+    from snippets.scratch.rtn import rtn
 
     torch.manual_seed(0)
     X = correlated_inputs(tokens=4096, columns=256)

@@ -11,7 +11,7 @@ keeps its size independent of tau, so alpha means the same thing at every temper
 Feature distillation: mean squared error between hidden states (through a learned projection when the widths
 differ), over the same counted positions.
 
-    python snippets/scratch/kd_loss.py
+    python -m snippets.scratch.kd_loss
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ prune_magnitude) or within each output row (the comparison group Wanda uses). N:
 sparse tensor cores run at up to twice the dense math rate) keeps the M - N largest of every M consecutive weights of
 a row.
 
-    python snippets/scratch/magnitude.py
+    python -m snippets.scratch.magnitude
 """
 
 from __future__ import annotations

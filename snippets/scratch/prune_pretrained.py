@@ -9,21 +9,18 @@ for: the cosine similarity between each held-out sentence's embedding from the p
 Pruning is sequential, as in Wanda's reference code (locuslab/wanda, lib/prune.py): the input norms of layer i are
 measured with layers 0..i-1 already pruned.
 
-    python snippets/scratch/prune_pretrained.py
+    python -m snippets.scratch.prune_pretrained
 """
 
 from __future__ import annotations
 
 import copy
-import sys
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from magnitude import magnitude_prune
-from wanda import wanda_prune
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository root, for snippets.recipes.common
+from snippets.scratch.magnitude import magnitude_prune
+from snippets.scratch.wanda import wanda_prune
 
 METHODS = ("magnitude (whole layer)", "magnitude (per row)", "Wanda")
 

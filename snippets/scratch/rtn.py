@@ -11,7 +11,7 @@ representable (padding and ReLU zeros stay zeros). Symmetric: z = 2^(b-1) is fix
 which uses all 2^b codes (e.g. -8..7 for 4 bits) and still keeps every rounding error within s/2. This is the grid of
 the GPTQ reference code and of compressed-tensors (llm-compressor).
 
-    python snippets/scratch/rtn.py
+    python -m snippets.scratch.rtn
 """
 
 from __future__ import annotations

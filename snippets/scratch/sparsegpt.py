@@ -7,7 +7,7 @@ processed with the same inverse-Hessian row as in GPTQ. The mask is chosen adapt
 B = 128 columns, from w^2 / [Hinv]_ii^2 of the already updated weights (Hinv: the upper Cholesky factor of H^-1).
 For N:M sparsity (e.g. 2:4) the N smallest of every M consecutive weights in a row are pruned instead.
 
-    python snippets/scratch/sparsegpt.py
+    python -m snippets.scratch.sparsegpt
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def sparsegpt(W: torch.Tensor, H: torch.Tensor, sparsity: float = 0.5, prunen: i
 
 def sparsegpt_compressor(sparsity: float = 0.5, prunen: int = 0, prunem: int = 0):
     """For tiny_lm.compress_sequentially: SparseGPT on every linear of a group."""
-    from gptq import hessian
+    from snippets.scratch.gptq import hessian
 
     @torch.no_grad()
     def compress(layer, names, X):
@@ -95,9 +95,9 @@ def sparsegpt_compressor(sparsity: float = 0.5, prunen: int = 0, prunem: int = 0
 
 
 if __name__ == "__main__":
-    from gptq import hessian
-    from layer_data import correlated_inputs, output_error
-    from magnitude import magnitude_prune
+    from snippets.scratch.gptq import hessian
+    from snippets.scratch.layer_data import correlated_inputs, output_error
+    from snippets.scratch.magnitude import magnitude_prune
 
     torch.manual_seed(0)
     X = correlated_inputs(tokens=4096, columns=256)

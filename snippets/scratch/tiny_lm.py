@@ -8,7 +8,7 @@ The compression snippets plug into `compress_sequentially`, which walks the deco
 GPTQ reference code (IST-DASLab/gptq, llama.py): run the calibration batches through layer i, record the inputs of
 its linear layers with forward hooks, compress them, then feed the compressed layer's outputs to layer i + 1.
 
-    python snippets/scratch/tiny_lm.py      # trains (or loads the cached model) and prints held-out perplexity
+    python -m snippets.scratch.tiny_lm      # trains (or loads the cached model) and prints held-out perplexity
 """
 
 from __future__ import annotations

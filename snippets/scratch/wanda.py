@@ -5,13 +5,14 @@ input feature j over all calibration tokens. A weight that multiplies a large ac
 magnitude says. Weights are compared within each output row (each output keeps the same number of inputs), and
 nothing is updated after pruning: no Hessian, no second pass.
 
-    python snippets/scratch/wanda.py
+    python -m snippets.scratch.wanda
 """
 
 from __future__ import annotations
 
 import torch
-from magnitude import prune_mask
+
+from snippets.scratch.magnitude import prune_mask
 
 
 # --8<-- [start:wanda]
@@ -50,8 +51,8 @@ def wanda_compressor(sparsity: float = 0.5, prune_n: int = 0, prune_m: int = 0, 
 
 
 if __name__ == "__main__":
-    from layer_data import output_error
-    from magnitude import magnitude_prune
+    from snippets.scratch.layer_data import output_error
+    from snippets.scratch.magnitude import magnitude_prune
 
     torch.manual_seed(0)
     X = torch.randn(2048, 256) * torch.exp(torch.randn(256))  # input features of very different sizes

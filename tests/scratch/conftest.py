@@ -6,16 +6,15 @@ baseline compress the model once."""
 import copy
 import dataclasses
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "snippets" / "scratch"))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # before transformers is imported
 
-import tiny_lm  # noqa: E402
 import torch  # noqa: E402
+
+from snippets.scratch import tiny_lm  # noqa: E402
 
 
 @dataclasses.dataclass

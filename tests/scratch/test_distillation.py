@@ -2,10 +2,11 @@
 trained tiny LM against the same student trained on the bytes alone."""
 
 import pytest
-import tiny_lm
 import torch
 import torch.nn.functional as F
-from kd_loss import IGNORE_INDEX, feature_loss, kd_loss
+
+from snippets.scratch import tiny_lm
+from snippets.scratch.kd_loss import IGNORE_INDEX, feature_loss, kd_loss
 
 
 def random_logits(batch=3, seq=7, vocab=11, seed=0):

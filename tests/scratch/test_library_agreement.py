@@ -7,9 +7,10 @@ a layer, and on the whole model up to float round-off that flips a few rounding 
 """
 
 import pytest
-import tiny_lm
 import torch
-from gptq import gptq, gptq_compressor, hessian
+
+from snippets.scratch import tiny_lm
+from snippets.scratch.gptq import gptq, gptq_compressor, hessian
 
 llmcompressor = pytest.importorskip("llmcompressor", reason="llm-compressor is not installed")
 
@@ -72,8 +73,9 @@ def test_whole_model_agrees_with_llm_compressor_oneshot(tiny, compressed_ppl):
     other (measured: 0.07%), a difference under a quarter of what GPTQ gains over RTN."""
     from llmcompressor import oneshot
     from llmcompressor.modifiers.gptq import GPTQModifier
-    from rtn import rtn_compressor
     from torch.utils.data import DataLoader
+
+    from snippets.scratch.rtn import rtn_compressor
 
     theirs = tiny_lm.LlamaForCausalLM.from_pretrained(tiny.path, dtype=torch.float32)
     recipe = GPTQModifier(

@@ -2,15 +2,15 @@
 trained tiny LM."""
 
 
-import prune_pretrained
 import pytest
-import tiny_lm
 import torch
-from gptq import hessian
-from layer_data import correlated_inputs, output_error
-from magnitude import magnitude_compressor, magnitude_prune
-from sparsegpt import sparsegpt, sparsegpt_compressor
-from wanda import input_sq_norms, wanda_compressor, wanda_prune
+
+from snippets.scratch import prune_pretrained, tiny_lm
+from snippets.scratch.gptq import hessian
+from snippets.scratch.layer_data import correlated_inputs, output_error
+from snippets.scratch.magnitude import magnitude_compressor, magnitude_prune
+from snippets.scratch.sparsegpt import sparsegpt, sparsegpt_compressor
+from snippets.scratch.wanda import input_sq_norms, wanda_compressor, wanda_prune
 
 
 def assert_n_m(W_pruned, n=2, m=4):

@@ -3,13 +3,14 @@
 
 import pytest
 import torch
-from awq import awq_llama_compressor, awq_search_scale, fold_scale
-from gptq import Hessian, gptq, gptq_compressor, hessian
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from layer_data import correlated_inputs, output_error
-from rtn import quant_params, rtn, rtn_compressor
 from torch import nn
+
+from snippets.scratch.awq import awq_llama_compressor, awq_search_scale, fold_scale
+from snippets.scratch.gptq import Hessian, gptq, gptq_compressor, hessian
+from snippets.scratch.layer_data import correlated_inputs, output_error
+from snippets.scratch.rtn import quant_params, rtn, rtn_compressor
 
 # ---------------------------------------------------------------------------------------------------------------- RTN
 
@@ -165,8 +166,8 @@ def test_awq_folded_scale_leaves_the_full_precision_function_unchanged():
 def test_awq_folding_leaves_a_llama_decoder_layer_unchanged():
     """Every (previous op -> group) pair of LLAMA_PREVIOUS_OP: scaling the group's weight columns by s and the
     previous op's output by 1 / s leaves the layer's output unchanged (RMSNorm weights, v_proj rows, up_proj rows)."""
-    import tiny_lm
-    from awq import LLAMA_PREVIOUS_OP
+    from snippets.scratch import tiny_lm
+    from snippets.scratch.awq import LLAMA_PREVIOUS_OP
 
     model = tiny_lm.new_model(tiny_lm.TinyConfig(num_hidden_layers=1, hidden_size=64, intermediate_size=96))
     calibration = torch.randint(0, 256, (2, 16))
@@ -217,18 +218,12 @@ needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a C
 
 @pytest.mark.gpu
 @needs_cuda
-def test_gptq_on_a_4096_by_4096_layer_on_cuda_takes_under_a_minute_and_beats_rtn():
-    """The paper quantizes 4096-wide layers in seconds on one GPU; our column loop is unfused, so allow 60 s."""
-    import time
-
+def test_gptq_on_a_4096_by_4096_layer_on_cuda_beats_rtn():
+    """A layer of a 7B model's width on the GPU (its time is measured by benchmarks/compression_results.py)."""
     X = correlated_inputs(tokens=4096, columns=4096, rank=256).cuda()
     W = (torch.randn(4096, 4096) / 64).cuda()
     H = hessian([X])
-    torch.cuda.synchronize()
-    start = time.perf_counter()
     Q = gptq(W, H, bits=4, groupsize=128)
-    torch.cuda.synchronize()
-    assert time.perf_counter() - start < 60
     assert output_error(W, Q, X) < output_error(W, rtn(W, 4, False, "group", 128)[0], X) / 1.5
 
 
@@ -237,8 +232,9 @@ def test_gptq_on_a_4096_by_4096_layer_on_cuda_takes_under_a_minute_and_beats_rtn
 def test_sequential_gptq_on_layers_of_a_1b_llama_architecture_on_cuda():
     """Four decoder layers with TinyLlama-1.1B's shapes (hidden 2048, MLP 5632, 32 heads, 4 KV heads), random
     weights, 16 random sequences of 512 tokens: every linear compressed, no layer worse than RTN by more than 5%."""
-    import tiny_lm
     from transformers import LlamaConfig, LlamaForCausalLM
+
+    from snippets.scratch import tiny_lm
 
     torch.manual_seed(0)
     config = LlamaConfig(vocab_size=32000, hidden_size=2048, intermediate_size=5632, num_hidden_layers=4,

@@ -1,0 +1,1 @@
+"""The theory chapters (docs/*/theory/): quantization, pruning, distillation and the KV cache."""
