@@ -21,13 +21,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from calculators.configs import load_spec, preset_config  # noqa: E402
-from calculators.families import model_spec  # noqa: E402
-from calculators.kv import kv_cache  # noqa: E402
-from calculators.params import count_parameters  # noqa: E402
-from calculators.plan import memory_plan, recommend  # noqa: E402
-from calculators.training import training_memory  # noqa: E402
-from calculators.weights import weight_memory  # noqa: E402
+from calculators.memory.kv import kv_cache  # noqa: E402
+from calculators.memory.weights import weight_memory  # noqa: E402
+from calculators.model.configs import load_spec, preset_config  # noqa: E402
+from calculators.model.families import model_spec  # noqa: E402
+from calculators.model.params import count_parameters  # noqa: E402
+from calculators.plan.inference import memory_plan, recommend  # noqa: E402
+from calculators.plan.training import training_memory  # noqa: E402
 
 MODELS = ("meta-llama/Llama-3.1-8B", "deepseek-ai/DeepSeek-V3", "Qwen/Qwen3-Next-80B-A3B-Instruct")
 

@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from calculators.calibration import compare, summary  # noqa: E402
+from calculators.plan.calibration import compare, summary  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "vllm-startup-logs.json"
 RESULT = ROOT / "benchmarks" / "results" / "vllm-calibration.json"

@@ -17,6 +17,27 @@ Every result object has ``to_dict()`` (``to_dict("zh-TW")``: its sentences in �
 ``calculators.cli.run_json(argv)`` returns the JSON the command line prints (``python -m calculators --help``).
 Every bad input raises :class:`CalculatorError` naming the field.
 Names are imported on first use, so ``import calculators`` stays cheap.
+
+The package is in layers, listed here from the ground up; a module imports its own layer and the layers below it,
+never one above or beside it (tests/calculators/test_structure.py holds the package to this order):
+
+==================  ===============================================================================================
+``messages/``       every sentence the package says, as a code and its values, in English and 繁體中文
+``errors``          :class:`CalculatorError` and the small validators that raise it
+``model/``          what a model is and how it is read: ``spec`` (tensors and one token mixer per layer),
+                    ``families/`` (one reader of ``config.json`` per model family), ``configs``, ``presets``,
+                    ``dtypes`` (what a cache element takes), ``params`` (parameter counts)
+``memory/``         the bytes of one model, on no particular GPU: ``weights``, ``kv``, ``activations`` (the widths
+                    activations follow) and ``runtime`` (what a CUDA process pays before any of them)
+``plan/``           models on GPUs: ``gpus`` (the catalog), ``deployment``, ``engines/`` (one per inference engine),
+                    ``vllm_releases``, ``inference`` (``memory_plan``, ``recommend``), ``training``, ``calibration``
+``presentation/``   how a result reads: ``report`` (HTML and Markdown tables) and ``chart`` (SVG)
+``options``         every option of every command, declared once (beside ``presentation/``, not above it)
+``cli``             the command line: ``python -m calculators`` (``__main__``), the console script ``llm-calc``
+``web``             the calculator pages' entry point, called by the browser's worker and by the site build
+==================  ===============================================================================================
+
+``data/`` holds the GPU catalog and the presets as JSON package data (read with ``importlib.resources``).
 """
 
 from __future__ import annotations
@@ -26,39 +47,41 @@ import importlib
 _EXPORTS = {
     # errors
     "CalculatorError": "errors",
-    # model description
-    "ModelSpec": "spec",
-    "TensorGroup": "spec",
-    "FullAttention": "spec",
-    "SlidingAttention": "spec",
-    "MLAAttention": "spec",
-    "RecurrentMixer": "spec",
-    "model_spec": "families",
-    "load_config": "configs",
-    "load_spec": "configs",
-    "PRESETS": "presets",
-    "preset_ids": "presets",
-    "count_parameters": "params",
-    "ParamCount": "params",
-    "kv_cache": "kv",
-    "KVCache": "kv",
-    "KV_DTYPES": "dtypes",
-    # planning
-    "weight_memory": "weights",
-    "WeightMemory": "weights",
-    "parse_format": "weights",
-    "GPU": "gpus",
-    "CATALOG": "gpus",
-    "get_gpu": "gpus",
-    "list_gpus": "gpus",
-    "memory_plan": "plan",
-    "MemoryPlan": "plan",
-    "recommend": "plan",
-    "Recommendation": "plan",
-    "check_tensor_parallel": "plan",
-    "training_memory": "training",
-    "TrainingMemory": "training",
-    "lora_parameters": "training",
+    # model: what a model is and how it is read
+    "ModelSpec": "model.spec",
+    "TensorGroup": "model.spec",
+    "FullAttention": "model.spec",
+    "SlidingAttention": "model.spec",
+    "MLAAttention": "model.spec",
+    "RecurrentMixer": "model.spec",
+    "model_spec": "model.families",
+    "load_config": "model.configs",
+    "load_spec": "model.configs",
+    "PRESETS": "model.presets",
+    "preset_ids": "model.presets",
+    "count_parameters": "model.params",
+    "ParamCount": "model.params",
+    "KV_DTYPES": "model.dtypes",
+    # memory: the bytes of one model
+    "kv_cache": "memory.kv",
+    "KVCache": "memory.kv",
+    "weight_memory": "memory.weights",
+    "WeightMemory": "memory.weights",
+    "parse_format": "memory.weights",
+    # plan: models on GPUs
+    "GPU": "plan.gpus",
+    "CATALOG": "plan.gpus",
+    "get_gpu": "plan.gpus",
+    "list_gpus": "plan.gpus",
+    "memory_plan": "plan.inference",
+    "MemoryPlan": "plan.inference",
+    "recommend": "plan.inference",
+    "Recommendation": "plan.inference",
+    "check_tensor_parallel": "plan.inference",
+    "training_memory": "plan.training",
+    "TrainingMemory": "plan.training",
+    "lora_parameters": "plan.training",
+    # the command line
     "run_json": "cli",
 }
 

@@ -28,9 +28,9 @@ import json
 import sys
 from collections.abc import Callable
 
-from .errors import CalculatorError
-from .messages.arguments import argparse_message
-from .options import COMMANDS, CONFIG_HELP
+from calculators.errors import CalculatorError
+from calculators.messages.arguments import argparse_message
+from calculators.options import COMMANDS, CONFIG_HELP
 
 GIB = 2**30
 GB = 10**9
@@ -143,8 +143,8 @@ def _spec(args: argparse.Namespace):
     import os
     import pathlib
 
-    from .configs import load_config, load_spec
-    from .families import model_spec
+    from calculators.model.configs import load_config, load_spec
+    from calculators.model.families import model_spec
 
     source = args.config
     if args.config_dict is not None:
@@ -155,7 +155,7 @@ def _spec(args: argparse.Namespace):
 
 
 def _cmd_params(args) -> Callable[[str], dict]:
-    from .params import count_parameters
+    from calculators.model.params import count_parameters
 
     counts = count_parameters(_spec(args))
 
@@ -172,20 +172,20 @@ def _cmd_params(args) -> Callable[[str], dict]:
 
 
 def _cmd_kv(args) -> Callable[[str], dict]:
-    from .kv import kv_cache
+    from calculators.memory.kv import kv_cache
 
     return kv_cache(_spec(args), seq_len=args.seq_len, batch=args.batch, kv_dtype=args.kv_dtype,
                     block_size=args.block_size, tp=args.tp, mla_decompressed=args.mla_decompressed).to_dict
 
 
 def _cmd_weights(args) -> Callable[[str], dict]:
-    from .weights import weight_memory
+    from calculators.memory.weights import weight_memory
 
     return weight_memory(_spec(args), args.weights).to_dict
 
 
 def _cmd_plan(args) -> Callable[[str], dict]:
-    from .plan import memory_plan
+    from calculators.plan.inference import memory_plan
 
     return memory_plan(_spec(args), seq_len=args.seq_len, **_plan_arguments(args)).to_dict
 
@@ -209,7 +209,7 @@ def _plan_arguments(args: argparse.Namespace) -> dict:
 
 
 def _cmd_recommend(args) -> Callable[[str], dict]:
-    from .plan import recommend
+    from calculators.plan.inference import recommend
 
     return recommend(_spec(args), weights=args.weights, seq_len=args.seq_len, batch=args.batch,
                      kv_dtype=args.kv_dtype, engine=args.engine, vllm_version=args.vllm_version,
@@ -217,7 +217,7 @@ def _cmd_recommend(args) -> Callable[[str], dict]:
 
 
 def _cmd_train(args) -> Callable[[str], dict]:
-    from .training import training_memory
+    from calculators.plan.training import training_memory
 
     return training_memory(
         _spec(args), method=args.method, seq_len=args.seq_len, batch=args.batch,
@@ -229,13 +229,13 @@ def _cmd_train(args) -> Callable[[str], dict]:
 
 
 def _cmd_presets(args) -> Callable[[str], dict]:
-    from .presets import PRESETS
+    from calculators.model.presets import PRESETS
 
     return lambda lang="en": {"presets": sorted(PRESETS)}
 
 
 def _cmd_gpus(args) -> Callable[[str], dict]:
-    from .gpus import CATALOG
+    from calculators.plan.gpus import CATALOG
 
     return lambda lang="en": {"gpus": [gpu.to_dict() for gpu in CATALOG]}
 

@@ -19,11 +19,11 @@ import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from .deployment import ENGINES, ENTRYPOINTS, TP_DEGREES
-from .dtypes import KV_DTYPES
-from .gpus import CATALOG
-from .training import ATTENTION_IMPLEMENTATIONS, METHODS, OPTIMIZERS, TRAINING_DTYPES
-from .vllm_releases import DEFAULT_VLLM_VERSION, RELEASES
+from calculators.model.dtypes import KV_DTYPES
+from calculators.plan.deployment import ENGINES, ENTRYPOINTS, TP_DEGREES
+from calculators.plan.gpus import CATALOG
+from calculators.plan.training import ATTENTION_IMPLEMENTATIONS, METHODS, OPTIMIZERS, TRAINING_DTYPES
+from calculators.plan.vllm_releases import DEFAULT_VLLM_VERSION, RELEASES
 
 #: CONFIG in a page's argv while a pasted config.json stands for the model: the file its command line reads.
 PASTED_CONFIG = "config.json"
@@ -99,7 +99,7 @@ class Command:
         return next(option for option in self.options if option.flag == flag)
 
 
-# Example weight formats a page suggests (any format calculators.weights.parse_format reads is accepted)
+# Example weight formats a page suggests (any format calculators.memory.weights.parse_format reads is accepted)
 WEIGHT_FORMATS = ("bf16", "fp16", "fp32", "fp8", "fp8-block", "int8", "gptq-int8", "gptq-int4", "gptq-int4-g32",
                   "gptq-int3", "gptq-int2", "awq-int4", "mxfp4", "nf4", "nf4-dq", "bpw:4.5")
 # The default release, then the first release of each range of vLLM's accounting, newest first

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import json
 
-from .chart import memory_chart_svg
-from .cli import plan_inputs, run_localized
-from .configs import parse_config_json
-from .errors import CalculatorError
-from .options import command_line
-from .report import render_html, render_markdown
+from calculators.cli import plan_inputs, run_localized
+from calculators.errors import CalculatorError
+from calculators.model.configs import parse_config_json
+from calculators.options import command_line
+from calculators.presentation.chart import memory_chart_svg
+from calculators.presentation.report import render_html, render_markdown
 
 CHART_LABELS = {
     "en": {},

@@ -28,10 +28,10 @@ from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 
-from calculators.gpus import CATALOG
+from calculators.model.presets import PRESETS
 from calculators.options import COMMANDS, PAGES, PASTED_CONFIG, Option, form_flags, page_argv, page_defaults
-from calculators.presets import PRESETS
-from calculators.vllm_releases import DEFAULT_VLLM_VERSION
+from calculators.plan.gpus import CATALOG
+from calculators.plan.vllm_releases import DEFAULT_VLLM_VERSION
 from calculators.web import page_result
 
 DEFAULT_MODEL = "meta-llama/Llama-3.1-8B"

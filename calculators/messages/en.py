@@ -30,7 +30,7 @@ MESSAGES = {
     "arguments.unrecognized": "unrecognized arguments: {arguments}",
     "arguments.ambiguous": "ambiguous option: {option} could match {matches}",
     "arguments.other": "{text}",
-    # ---- errors: where the config comes from (calculators/configs.py)
+    # ---- errors: where the config comes from (calculators/model/configs.py)
     "config.not_utf8": "is not UTF-8 text ({reason} at byte {position})",
     "config.not_text": "expected JSON text, got {type}",
     "config.too_long": "is {length:,} characters; a config.json is at most {limit:,}",
@@ -40,11 +40,11 @@ MESSAGES = {
     "config.not_an_object": "expected a JSON object ({{...}}), got a JSON {type}",
     "config.preset_id": "expected a preset id, got {value}",
     "config.unknown_preset_close": "unknown preset {value}; did you mean {close}?",
-    "config.unknown_preset": "unknown preset {value}; see calculators.presets.PRESETS",
+    "config.unknown_preset": "unknown preset {value}; see calculators.model.presets.PRESETS",
     "config.source_type": "expected a preset id, a path to config.json, or JSON text; got {type}",
     "config.no_source": "{value} is not a preset id, an existing config.json path, or JSON text",
     "config.unreadable": "cannot read {path}: {reason}",
-    # ---- errors: config.json fields (calculators/families)
+    # ---- errors: config.json fields (calculators/model/families)
     "config.not_dict": "expected a JSON object (dict), got {type}",
     "config.text_config": "expected a JSON object, got {value}",
     "config.missing": "missing; a {model_type} config needs {names} (an integer)",
@@ -63,7 +63,8 @@ MESSAGES = {
     "config.generic_needs": "model_type {model_type} has no reader, and estimating it needs {names} (integers)",
     "config.kv_heads_divide": "{kv_heads} KV heads (layer {layer}) must divide the {heads} attention heads",
     "config.experts_per_token": "{top_k} experts per token is more than the {experts} experts",
-    # ---- errors: GPUs, engines, tensor parallelism (gpus.py, deployment.py, vllm_releases.py, spec.py, kv.py)
+    # ---- errors: GPUs, engines, tensor parallelism (plan/gpus.py, plan/deployment.py, plan/vllm_releases.py,
+    # model/spec.py, memory/kv.py)
     "gpu.name": "expected a GPU name such as 'H100' or 'RTX 4090', got {value}",
     "gpu.unknown": "unknown GPU {value}; expected one of: {keys}",
     "gpu.missing": "name a GPU (e.g. H100, 'RTX 4090') or give its memory with gpu_memory_gib",
@@ -90,7 +91,7 @@ MESSAGES = {
     "kv.tp_kv_heads": "must divide the number of KV heads ({kv_heads}) or be a multiple of it; got {value}",
     "kv.tp_state": "must divide the {kind} heads/channels ({heads}) to split its state; got {value}",
     "plan.no_context": "expected at least one context length",
-    # ---- errors: weight formats and training (weights.py, training.py)
+    # ---- errors: weight formats and training (memory/weights.py, plan/training.py)
     "weights.bpw": "bpw:<bits> needs bits between 1 and 32, got {bits:g}",
     "weights.bits": "{method} supports {allowed}; got {value}",
     "weights.group_size": "group size must be a positive integer, got {value}",
@@ -100,7 +101,8 @@ MESSAGES = {
     "weights.shape": "linear tensor {name} has shape {shape}",
     "train.lora_targets": "expected 'all-linear' or module names, got {value}",
     "train.no_linear": "no linear weight named {value}; expected some of {names}",
-    # ---- notes: the engine (plan.py, engines/, kv.py, weights.py, training.py)
+    # ---- notes: the engine (plan/inference.py, plan/engines/, memory/kv.py, memory/weights.py,
+    # plan/training.py)
     "note.vllm_release": "vLLM {label}: {rules}",
     "note.no_fp8_tensor_cores": "{gpu} has no FP8 tensor cores: vLLM runs FP8 weights through its weight-only "
                                 "Marlin kernels (same memory, 16-bit compute)",
@@ -134,7 +136,7 @@ MESSAGES = {
                           "groups as GPTQ checkpoints do (compressed-tensors refuses such shapes)",
     "note.checkpoint_only": "checkpoint-only weights (e.g. an MTP layer) are not loaded by transformers and are "
                             "excluded from total_bytes; their size is checkpoint_only_bytes",
-    # ---- notes: the config readers (calculators/families)
+    # ---- notes: the config readers (calculators/model/families)
     "note.model_type_missing": "config.model_type missing",
     "note.multimodal": "multimodal config ({model_type}): counted the text model that AutoModelForCausalLM builds "
                        "from text_config; the vision tower and multimodal projector are not counted",
@@ -151,7 +153,7 @@ MESSAGES = {
                                "Llama-style decoder (q/k/v/o attention without biases, gated MLP of 3 matrices, "
                                "RMSNorm, rotary positions)",
     "note.default": "{field} not given: used the transformers default for {model_type}, {default}",
-    # ---- how each memory term is computed: plan (engines/vllm.py, engines/transformers.py)
+    # ---- how each memory term is computed: plan (plan/engines/vllm.py, plan/engines/transformers.py)
     "term.weights": "{format} weights, sharded over {tp} GPU(s) as vLLM shards them",
     "term.weights_with": "{format} weights, sharded over {tp} GPU(s) as vLLM shards them (with {extras})",
     "term.vocab_padding": "vocabulary padded to a multiple of {multiple}",
@@ -174,7 +176,7 @@ MESSAGES = {
     "term.nccl": "one NCCL communicator (tp_plan)",
     "term.cuda_context": "CUDA context",
     "and": "{first} and {second}",
-    # ---- how each memory term is computed: train (training.py)
+    # ---- how each memory term is computed: train (plan/training.py)
     "formula.weights": "bf16 weights: 2 B x P",
     "formula.master_weights": "fp32 master copy: 4 B x P",
     "formula.gradients": "{dtype} gradients: {bytes} B x P",
@@ -190,12 +192,12 @@ MESSAGES = {
     "formula.adapter_gradients": "adapter gradients in {dtype}",
     "formula.logits_and_loss": "LM head input 2sbh + bf16 logits 2sbV + fp32 upcast 4sbV + fp32 log-softmax 4sbV",
     "formula.recompute_one_layer": "one decoder layer's activations recomputed",
-    "formula.cuda_context": "CUDA context (see calculators.engines.runtime)",
-    "formula.gemm_workspaces": "cuBLAS + cuBLASLt workspaces (see calculators.engines.runtime)",
+    "formula.cuda_context": "CUDA context (see calculators.memory.runtime)",
+    "formula.gemm_workspaces": "cuBLAS + cuBLASLt workspaces (see calculators.memory.runtime)",
     "formula.checkpointed_inputs": "checkpointed layer inputs: 2sbh x {layers} layers",
     "formula.saved_for_backward": "saved-for-backward tensors of {layers} layers: {bytes:,} B per token "
                                   "(Korthikanti et al. 2022 adapted to these shapes)",
-    # ---- KV-cache dtypes (dtypes.py)
+    # ---- KV-cache dtypes (model/dtypes.py)
     "kv_dtype.fp32": "32-bit float",
     "kv_dtype.bf16": "bfloat16",
     "kv_dtype.fp16": "float16",
@@ -203,7 +205,7 @@ MESSAGES = {
     "kv_dtype.fp8_e5m2": "fp8 e5m2 (per-tensor scale, not counted)",
     "kv_dtype.per_token_head": "{base} + one {scale} scale per token per head",
     "kv_dtype.per_elements": "{base} + one {scale} scale per {elements} elements",
-    # ---- vLLM's memory rules, release by release (vllm_releases.py)
+    # ---- vLLM's memory rules, release by release (plan/vllm_releases.py)
     "vllm_rule.v0": "V0",
     "vllm_rule.v1": "V1",
     "vllm_rule.budget_free_memory": "KV budget = total x utilization - (free memory at start - free memory after the "

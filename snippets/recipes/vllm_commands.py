@@ -10,7 +10,7 @@ https://docs.vllm.ai/en/stable/configuration/engine_args/ :
 - `--max-model-len`: context length (prompt + output); vLLM checks that one sequence this long fits in its KV
   cache, so a lower value lets a model start on a smaller GPU.
 - `--gpu-memory-utilization`: fraction of GPU memory vLLM may use (default 0.9 up to vLLM 0.19, 0.92 from 0.20:
-  calculators/vllm_releases.py).
+  calculators/plan/vllm_releases.py).
 - `--kv-cache-dtype fp8`: store the KV cache in FP8; see
   https://docs.vllm.ai/en/latest/features/quantization/quantized_kvcache/ (the scales are 1.0 unless
   calibrated, e.g. by llm-compressor).

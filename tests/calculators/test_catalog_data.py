@@ -1,5 +1,5 @@
 """The package data (calculators/data/*.json): well formed, loaded as the modules say, and every stored number of
-the GPU catalog traceable to the figure its ``usable_basis`` cites (the rules calculators/gpus.py documents)."""
+the GPU catalog traceable to the figure its ``usable_basis`` cites (the rules calculators/plan/gpus.py documents)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from importlib.resources import files
 
 import pytest
 
-from calculators.gpus import CATALOG, COMPUTE_CAPABILITY, DRIVER_RESERVED_MODEL_BYTES, GB, GIB, GPU, MIB, get_gpu
-from calculators.presets import PRESETS, preset_ids
+from calculators.model.presets import PRESETS, preset_ids
+from calculators.plan.gpus import CATALOG, COMPUTE_CAPABILITY, DRIVER_RESERVED_MODEL_BYTES, GB, GIB, GPU, MIB, get_gpu
 
 _FIELDS = list(GPU.__dataclass_fields__)
 # the GPU's fields, and compute_capability (which goes into COMPUTE_CAPABILITY) after the throughput

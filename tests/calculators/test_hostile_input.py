@@ -18,8 +18,8 @@ from calculators import (
     training_memory,
     weight_memory,
 )
-from calculators.configs import MAX_JSON_DEPTH, json_depth, parse_config_json
 from calculators.errors import CalculatorError
+from calculators.model.configs import MAX_JSON_DEPTH, json_depth, parse_config_json
 from calculators.web import page_result
 
 

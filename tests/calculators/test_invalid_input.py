@@ -10,13 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from calculators.configs import load_config, load_spec, parse_config_json, preset_config
-from calculators.dtypes import kv_dtype
 from calculators.errors import LIMITS, CalculatorError, choice, non_negative_int, positive_int
-from calculators.families import model_spec
-from calculators.kv import kv_cache
-from calculators.params import count_parameters
-from calculators.presets import PRESETS
+from calculators.memory.kv import kv_cache
+from calculators.model.configs import load_config, load_spec, parse_config_json, preset_config
+from calculators.model.dtypes import kv_dtype
+from calculators.model.families import model_spec
+from calculators.model.params import count_parameters
+from calculators.model.presets import PRESETS
 
 LLAMA = PRESETS["meta-llama/Llama-3.1-8B"]
 BAD_LENGTHS = [0, -3, 1.5, 2.0, True, False, "8", None, [8], float("nan"), float("inf")]

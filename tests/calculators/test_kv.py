@@ -8,12 +8,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from calculators.configs import preset_spec
-from calculators.dtypes import KV_DTYPES
 from calculators.errors import CalculatorError
-from calculators.families import model_spec
-from calculators.kv import kv_cache
-from calculators.spec import cached_tokens, per_rank_kv_heads
+from calculators.memory.kv import kv_cache
+from calculators.model.configs import preset_spec
+from calculators.model.dtypes import KV_DTYPES
+from calculators.model.families import model_spec
+from calculators.model.spec import cached_tokens, per_rank_kv_heads
 
 GiB = 1 << 30
 TOKENS = {"pad_token_id": 0, "bos_token_id": 0, "eos_token_id": 0}
@@ -354,7 +354,7 @@ def test_batch_scales_linearly_and_result_is_json_ready():
 
 
 def test_every_preset_and_dtype_gives_non_negative_integers():
-    from calculators.presets import PRESETS
+    from calculators.model.presets import PRESETS
 
     for hf_id in PRESETS:
         for dtype in KV_DTYPES:

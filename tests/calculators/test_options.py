@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from calculators import cli
-from calculators.dtypes import KV_DTYPES
-from calculators.gpus import CATALOG
+from calculators.model.dtypes import KV_DTYPES
+from calculators.model.presets import PRESETS
 from calculators.options import COMMANDS, PAGES, PASTED_CONFIG, command_line, page_argv, page_defaults
-from calculators.presets import PRESETS
+from calculators.plan.gpus import CATALOG
 from calculators.web import page_result
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,19 +6,19 @@ import json
 
 import pytest
 
-from calculators.configs import load_spec
-from calculators.engines.runtime import CUDA_CONTEXT_BYTES, GEMM_WORKSPACE_BYTES
-from calculators.engines.vllm import (
+from calculators.errors import CalculatorError
+from calculators.memory.kv import kv_cache
+from calculators.memory.runtime import CUDA_CONTEXT_BYTES, GEMM_WORKSPACE_BYTES
+from calculators.memory.weights import weight_memory
+from calculators.model.configs import load_spec
+from calculators.model.spec import FullAttention, ModelSpec, TensorGroup
+from calculators.plan.engines.vllm import (
     FLASHINFER_SAMPLER_BYTES_PER_LOGIT,
     NON_TORCH_BYTES,
     SORTING_SAMPLER_BYTES_PER_LOGIT,
 )
-from calculators.errors import CalculatorError
-from calculators.gpus import CATALOG, GB, GIB, MIB, get_gpu
-from calculators.kv import kv_cache
-from calculators.plan import check_tensor_parallel, memory_plan, recommend
-from calculators.spec import FullAttention, ModelSpec, TensorGroup
-from calculators.weights import weight_memory
+from calculators.plan.gpus import CATALOG, GB, GIB, MIB, get_gpu
+from calculators.plan.inference import check_tensor_parallel, memory_plan, recommend
 
 try:  # as a package (tests/calculators/__init__.py) or as a rootdir-relative module
     from .test_weights import tiny_spec
@@ -305,8 +305,8 @@ def test_a_context_longer_than_the_model_is_noted_and_a_huge_context_is_no_error
     spec = llama8b()
     long = memory_plan(spec, seq_len=262144, gpu="H200", count=8, inverse=False)
     assert any("beyond the model's max_position_embeddings (131,072)" in str(note) for note in long.notes)
-    from calculators.configs import preset_config
-    from calculators.families import model_spec
+    from calculators.model.configs import preset_config
+    from calculators.model.families import model_spec
 
     huge = model_spec({**preset_config("meta-llama/Llama-3.1-8B"), "max_position_embeddings": 2**30,
                        "rope_scaling": None})
@@ -318,7 +318,7 @@ def test_a_context_longer_than_the_model_is_noted_and_a_huge_context_is_no_error
 
 
 def test_kv_heads_and_top_k_are_checked_for_every_reader():
-    from calculators.families import model_spec
+    from calculators.model.families import model_spec
 
     generic = {"model_type": "mystery", "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
                "intermediate_size": 128, "vocab_size": 100}
@@ -473,7 +473,7 @@ def test_fuzzed_memory_plan_raises_only_calculator_error(seq, batch, kv, gpu, co
 @settings(max_examples=100)
 @given(method=_ANY, seq=_ANY, batch=_ANY, rank=_ANY, targets=_ANY, ckpt=_ANY, optimizer=_ANY, gpu=_ANY)
 def test_fuzzed_training_memory_raises_only_calculator_error(method, seq, batch, rank, targets, ckpt, optimizer, gpu):
-    from calculators.training import training_memory
+    from calculators.plan.training import training_memory
 
     try:
         mem = training_memory(tiny_spec(), method=method, seq_len=seq, batch=batch, lora_rank=rank,
@@ -516,7 +516,7 @@ def test_transformers_model_matches_the_cpu_allocator_peak_of_generate(reference
         current += event.cpu_memory_usage if event.name == "[memory]" else event.self_cpu_memory_usage
         peak = max(peak, current)
 
-    from calculators.families import model_spec
+    from calculators.model.families import model_spec
 
     plan = memory_plan(model_spec(config), seq_len=prompt + new_tokens, batch=batch, gpu="H100",
                        engine="transformers", inverse=False)

@@ -8,12 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from calculators.configs import load_spec, preset_spec
 from calculators.errors import CalculatorError
-from calculators.families import READERS, SUPPORTED_MODEL_TYPES, model_spec
-from calculators.params import count_parameters
-from calculators.presets import PRESETS
-from calculators.spec import (
+from calculators.model.configs import load_spec, preset_spec
+from calculators.model.families import READERS, SUPPORTED_MODEL_TYPES, model_spec
+from calculators.model.params import count_parameters
+from calculators.model.presets import PRESETS
+from calculators.model.spec import (
     COMPONENTS,
     ROLES,
     FullAttention,

@@ -42,8 +42,8 @@ def graph() -> dict[str, set[str]]:
 
 def test_the_graph_reads_the_package():
     edges = graph()
-    assert "calculators.families" in edges["calculators.configs"]
-    assert "calculators.spec" in edges["calculators.families"]
+    assert "calculators.model.families" in edges["calculators.model.configs"]
+    assert "calculators.model.spec" in edges["calculators.model.families"]
 
 
 def test_no_import_circle():
@@ -64,6 +64,31 @@ def test_no_import_circle():
     assert not circles, circles
 
 
+# The package's layers from the ground up (calculators/__init__.py's docstring says what each holds); the layers in
+# one tuple stand side by side. "__init__" is the package's own face, which hands names on at the top.
+LAYERS = (("messages",), ("errors",), ("model",), ("memory",), ("plan",), ("presentation", "options"), ("cli",),
+          ("web", "__main__", "__init__"))
+RANK = {layer: rank for rank, group in enumerate(LAYERS) for layer in group}
+
+
+def layer(module: str) -> str:
+    """``calculators.plan.engines.vllm`` -> ``plan``; the package itself -> ``__init__``."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def test_every_module_stands_in_a_layer():
+    assert {layer(name) for name in MODULES} == set(RANK)
+
+
+def test_each_layer_imports_only_the_layers_below_it():
+    """No arrow runs back up or sideways: a module imports its own layer and those under it (a lazy import too)."""
+    edges = graph()
+    upward = sorted((name, target) for name, targets in edges.items() for target in targets
+                    if layer(target) != layer(name) and RANK[layer(target)] >= RANK[layer(name)])
+    assert not upward, upward
+
+
 def test_no_private_name_is_imported_from_another_module():
     users = [*PACKAGE.rglob("*.py"), *(ROOT / "hooks").glob("*.py"), *(ROOT / "benchmarks").glob("*.py")]
     private = [(path.relative_to(ROOT).as_posix(), module, name) for path in users for module, names in imports(path)
@@ -76,14 +101,14 @@ def test_each_layer_kind_owns_its_rules():
     """KV cache, plan and training ask a layer (``spec.mixers``) for its numbers; none branches on its type."""
     import re
 
-    from calculators.spec import FullAttention, MLAAttention, RecurrentMixer, SlidingAttention
+    from calculators.model.spec import FullAttention, MLAAttention, RecurrentMixer, SlidingAttention
 
     asked = ("caches_tokens", "window", "num_kv_heads", "cached_tokens", "config_problem", "split_problem",
              "saved_bytes_per_token")
     for kind in (FullAttention, SlidingAttention, MLAAttention, RecurrentMixer):
         assert all(hasattr(kind, name) or name in kind.__dataclass_fields__ for name in asked), kind
     kinds = re.compile(r"isinstance\([^)]*\b(FullAttention|SlidingAttention|MLAAttention|RecurrentMixer)\b")
-    readers = PACKAGE / "families"
+    readers = PACKAGE / "model" / "families"
     branches = [path.relative_to(ROOT).as_posix() for path in PACKAGE.rglob("*.py")
                 if readers not in path.parents and kinds.search(path.read_text(encoding="utf-8"))]
     assert not branches, branches

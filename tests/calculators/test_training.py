@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from calculators.configs import load_spec
 from calculators.errors import CalculatorError
-from calculators.spec import FullAttention, ModelSpec, TensorGroup
-from calculators.training import lora_parameters, training_memory
-from calculators.weights import weight_memory
+from calculators.memory.weights import weight_memory
+from calculators.model.configs import load_spec
+from calculators.model.spec import FullAttention, ModelSpec, TensorGroup
+from calculators.plan.training import lora_parameters, training_memory
 
 try:  # as a package (tests/calculators/__init__.py) or as a rootdir-relative module
     from .test_weights import tiny_spec
@@ -184,7 +184,7 @@ def test_activation_model_matches_the_tensors_pytorch_saves(reference, attention
         model(input_ids=ids, labels=ids)
     measured = sum(saved.values())
 
-    from calculators.families import model_spec
+    from calculators.model.families import model_spec
 
     spec = model_spec({k: v for k, v in config.items() if k != "attn_implementation"})
     mem = training_memory(spec, method="full", seq_len=s, batch=b, attention=attention,

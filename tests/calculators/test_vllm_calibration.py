@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from calculators.calibration import compare, summary
+from calculators.plan.calibration import compare, summary
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = json.loads((ROOT / "tests" / "data" / "vllm-startup-logs.json").read_text(encoding="utf-8"))

@@ -1,15 +1,15 @@
-"""vLLM's accounting by release (calculators.vllm_releases): each rule as the release's source has it."""
+"""vLLM's accounting by release (calculators.plan.vllm_releases): each rule as the release's source has it."""
 
 from __future__ import annotations
 
 import pytest
 
-from calculators.configs import load_spec
 from calculators.errors import CalculatorError
-from calculators.gpus import get_gpu
-from calculators.plan import memory_plan
-from calculators.vllm_releases import DEFAULT_VLLM_VERSION, RELEASES, parse_version, vllm_release
-from calculators.weights import parse_format
+from calculators.memory.weights import parse_format
+from calculators.model.configs import load_spec
+from calculators.plan.gpus import get_gpu
+from calculators.plan.inference import memory_plan
+from calculators.plan.vllm_releases import DEFAULT_VLLM_VERSION, RELEASES, parse_version, vllm_release
 
 
 @pytest.mark.parametrize(("text", "parsed"), [

@@ -7,12 +7,12 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from calculators.chart import context_points, memory_chart_svg
 from calculators.cli import run_json
-from calculators.configs import load_spec
-from calculators.families import model_spec
-from calculators.params import count_parameters
-from calculators.presets import PRESETS
+from calculators.model.configs import load_spec
+from calculators.model.families import model_spec
+from calculators.model.params import count_parameters
+from calculators.model.presets import PRESETS
+from calculators.presentation.chart import context_points, memory_chart_svg
 from calculators.web import page_result
 
 PLAN = ["plan", "meta-llama/Llama-3.1-8B", "--weights", "awq-int4", "--seq-len", "16384", "--batch", "2",
@@ -102,8 +102,8 @@ def test_chart_is_well_formed_svg_with_escaped_labels():
     {"gpu": "H200"},  # Jamba's recurrent state
 ])
 def test_chart_stacks_every_term_of_the_plan(deployment):
-    from calculators.chart import LAYERS, _layer_bytes
-    from calculators.plan import memory_curve
+    from calculators.plan.inference import memory_curve
+    from calculators.presentation.chart import LAYERS, _layer_bytes
 
     spec = load_spec("ai21labs/Jamba-v0.1")
     breakdowns, _, _ = memory_curve(spec, [4096, 65536], **deployment)
@@ -126,7 +126,7 @@ def test_context_points_double_up_to_the_maximum():
 ])
 def test_memory_curve_is_memory_plan_at_each_context_length(model, deployment):
     """The chart's one-setup curve equals memory_plan's breakdown, budget and capacity at every point."""
-    from calculators.plan import memory_curve, memory_plan
+    from calculators.plan.inference import memory_curve, memory_plan
 
     spec = load_spec(model)
     xs = context_points(131_072)
@@ -139,7 +139,7 @@ def test_memory_curve_is_memory_plan_at_each_context_length(model, deployment):
 
 def test_memory_curve_rejects_bad_context_lengths():
     from calculators.errors import CalculatorError
-    from calculators.plan import memory_curve
+    from calculators.plan.inference import memory_curve
 
     spec = load_spec("meta-llama/Llama-3.1-8B")
     for bad in ([], [1024, 0], [1024, "2048"]):

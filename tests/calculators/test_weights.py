@@ -6,10 +6,10 @@ import math
 
 import pytest
 
-from calculators.configs import load_spec
 from calculators.errors import CalculatorError
-from calculators.spec import FullAttention, ModelSpec, TensorGroup
-from calculators.weights import linear_bytes, parse_format, weight_memory
+from calculators.memory.weights import linear_bytes, parse_format, weight_memory
+from calculators.model.configs import load_spec
+from calculators.model.spec import FullAttention, ModelSpec, TensorGroup
 
 
 def tiny_spec(*, experts: bool = False, tied: bool = False) -> ModelSpec:

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from calculators.gpus import CATALOG, COMPUTE_CAPABILITY
-from calculators.presets import PRESETS
+from calculators.model.presets import PRESETS
+from calculators.plan.gpus import CATALOG, COMPUTE_CAPABILITY
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "hooks"))
@@ -105,8 +105,8 @@ assert calculators.__file__.startswith(sys.argv[1]), calculators.__file__
 for module in pkgutil.walk_packages(calculators.__path__, "calculators."):
     if not module.name.endswith(".__main__"):  # the CLI's entry point runs on import
         importlib.import_module(module.name)
-from calculators.gpus import CATALOG, COMPUTE_CAPABILITY
-from calculators.presets import PRESETS
+from calculators.plan.gpus import CATALOG, COMPUTE_CAPABILITY
+from calculators.model.presets import PRESETS
 from calculators.cli import run_json
 print(json.dumps({"gpus": [gpu.to_dict() for gpu in CATALOG], "capability": COMPUTE_CAPABILITY,
                   "presets": PRESETS, "modules": sorted(sys.modules),

@@ -19,9 +19,9 @@ import pytest
 
 from calculators.cli import run_json, run_localized
 from calculators.errors import CalculatorError
-from calculators.families import model_spec
 from calculators.messages import en, zh_tw
-from calculators.presets import PRESETS
+from calculators.model.families import model_spec
+from calculators.model.presets import PRESETS
 from calculators.web import page_result
 
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -315,15 +315,15 @@ PAGE_ERRORS: list[tuple[list[str], str | None]] = [
 
 def _api_errors() -> list[Callable[[], object]]:
     """Raise sites no page reaches (the Python API's own argument checks), called directly."""
-    from calculators.configs import load_config, parse_config_json, preset_config, preset_spec
     from calculators.errors import non_negative_int, positive_int
-    from calculators.gpus import get_gpu
-    from calculators.kv import kv_cache
-    from calculators.params import count_parameters
-    from calculators.plan import memory_curve, memory_plan, recommend
-    from calculators.spec import TensorGroup
-    from calculators.training import lora_parameters
-    from calculators.weights import _size_group, linear_bytes, parse_format, weight_memory
+    from calculators.memory.kv import kv_cache
+    from calculators.memory.weights import _size_group, linear_bytes, parse_format, weight_memory
+    from calculators.model.configs import load_config, parse_config_json, preset_config, preset_spec
+    from calculators.model.params import count_parameters
+    from calculators.model.spec import TensorGroup
+    from calculators.plan.gpus import get_gpu
+    from calculators.plan.inference import memory_curve, memory_plan, recommend
+    from calculators.plan.training import lora_parameters
 
     spec = preset_spec(L)
     return [

@@ -4,9 +4,9 @@ tensor-parallel degrees; plus the config fields the snippet copied, and the form
 
 import pytest
 
-from calculators.configs import preset_config, preset_spec
 from calculators.errors import CalculatorError
-from calculators.kv import kv_cache
+from calculators.memory.kv import kv_cache
+from calculators.model.configs import preset_config, preset_spec
 
 LENGTHS = [1, 15, 16, 17, 1_000, 1_023, 1_024, 1_025, 4_095, 4_096, 4_097, 8_192, 32_768, 131_072]
 DTYPE_BYTES = {"bf16": 2, "fp8": 1}  # fp8: vLLM's default per-tensor scales live outside the per-token cache
@@ -18,7 +18,7 @@ def specs(kv):
 
 
 def test_every_model_is_a_preset(kv):
-    from calculators.presets import PRESETS
+    from calculators.model.presets import PRESETS
 
     assert set(kv.MODELS) <= set(PRESETS)
 

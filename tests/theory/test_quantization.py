@@ -76,8 +76,8 @@ def test_bits_per_weight_matches_the_calculators_count_of_quantized_tensors(quan
     """The calculators size every stored tensor (packed int32 words, scales, zero points, shapes, code books);
     over the quantized linear weights of Llama-3.1-8B that must come to the per-weight formula, up to per-tensor
     extras (weight_shape, NF4 code books: 0.0003 bits per weight at most)."""
-    from calculators.configs import preset_spec
-    from calculators.weights import weight_memory
+    from calculators.memory.weights import weight_memory
+    from calculators.model.configs import preset_spec
 
     result = weight_memory(preset_spec("meta-llama/Llama-3.1-8B"), fmt).to_dict()
     kept = sum(item["bytes"] for item in result["kept_high_precision"])

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import yaml
 
-from calculators.spec import cached_tokens
+from calculators.model.spec import cached_tokens
 
 GLOSSARY = Path(__file__).resolve().parents[2] / "docs" / "_data" / "glossary.yml"
 TERMS = {term["id"]: term for section in yaml.safe_load(GLOSSARY.read_text(encoding="utf-8"))

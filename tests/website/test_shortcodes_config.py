@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import pytest
 from mkdocs.exceptions import PluginError
 
-from calculators.presets import PRESETS
+from calculators.model.presets import PRESETS
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
