@@ -1,6 +1,6 @@
 """Where the time of `make test` goes: seconds per test module, from a JUnit report of one run of the suite.
 
-    python benchmarks/bench_test_suite.py [JUNIT_XML] [--label TEXT]
+    python benchmarks/bench_test_suite.py [JUNIT_XML] [--label TEXT] [--label-zh TEXT]
 
 `make test` writes test-artifacts/junit.xml (the default path). The per-module table, the slowest modules first,
 goes to benchmarks/results/test-suite.json, which the contributor guide renders; it names the machine the run
@@ -42,7 +42,7 @@ def per_module(junit: Path) -> tuple[dict, float]:
     return {name: (seconds[name], counts[name]) for name in seconds}, float(suite.get("time", 0))
 
 
-def report(junit: Path, label: str) -> dict:
+def report(junit: Path, label: str, label_zh: str) -> dict:
     modules, wall = per_module(junit)
     ranked = sorted(modules.items(), key=lambda item: -item[1][0])
     summed = sum(s for s, _ in modules.values())
@@ -56,7 +56,7 @@ def report(junit: Path, label: str) -> dict:
                      "share": f"{rest_seconds / summed:.0%}"})
     return {
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version(),
-                    "load_average_1min_when_read": round(os.getloadavg()[0], 2), "run": label,
+                    "load_average_1min_when_read": round(os.getloadavg()[0], 2), "run": label, "run_zh": label_zh,
                     "date": datetime.date.today().isoformat()},
         "pytest_seconds": round(wall, 1),
         "tests": sum(n for _, n in modules.values()),
@@ -68,8 +68,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("junit", nargs="?", type=Path, default=DEFAULT_JUNIT)
     parser.add_argument("--label", default="make test", help="how the run was made, e.g. 'clean clone, make test'")
+    parser.add_argument("--label-zh", default="make test", help="the same in 繁體中文, for the zh-TW page")
     args = parser.parse_args()
-    result = report(args.junit, args.label)
+    result = report(args.junit, args.label, args.label_zh)
     OUT.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"{result['tests']} tests, pytest {result['pytest_seconds'] / 60:.1f} min on {result['machine']['cpus']} "
           f"CPUs ({result['machine']['platform']})")

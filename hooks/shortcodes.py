@@ -23,7 +23,7 @@ Shortcodes:
                                given columns, keeping only records whose FIELD equals VALUE; on zh-TW
                                pages a column NAME shows the record's NAME_zh when it has one
     {{ gpu_runs }}             a sentence on the latest run of the tests marked `gpu` (benchmarks/results/gpu-runs.json)
-    {{ vllm_releases }}        the table of vLLM's memory accounting by release (calculators.vllm_releases)
+    {{ vllm_releases }}        the table of vLLM's memory accounting by release (calculators.plan.vllm_releases)
     {{ run SNIPPET }}          what snippets/SNIPPET prints, run as `python -m snippets.FOLDER.NAME` from the
                                repository root, as a text block (run once per build, shared by both languages; a
                                non-zero exit fails the build)
@@ -118,7 +118,7 @@ def render_run(language: str, relative_path: str) -> str:
 def render_calc(language: str, *words: str) -> str:
     from calculators.cli import run_json
     from calculators.errors import CalculatorError
-    from calculators.report import count, memory
+    from calculators.presentation.report import count, memory
 
     if "->" not in words or words.index("->") != len(words) - 2:
         raise PluginError(f"calc: expected `calc COMMAND ARGS... -> KEY.PATH`, got {' '.join(words)!r}")
@@ -142,10 +142,10 @@ def render_calc(language: str, *words: str) -> str:
 
 
 def render_weights_table(language: str, model: str, formats: str) -> str:
-    from calculators.configs import load_spec
-    from calculators.params import count_parameters
-    from calculators.report import memory
-    from calculators.weights import weight_memory
+    from calculators.memory.weights import weight_memory
+    from calculators.model.configs import load_spec
+    from calculators.model.params import count_parameters
+    from calculators.presentation.report import memory
 
     spec = load_spec(model)
     params = count_parameters(spec).total
@@ -161,8 +161,8 @@ def render_weights_table(language: str, model: str, formats: str) -> str:
 
 
 def render_config(language: str, model: str, path: str) -> str:
-    from calculators.configs import preset_config
     from calculators.errors import CalculatorError
+    from calculators.model.configs import preset_config
 
     try:
         config = preset_config(model)
@@ -208,7 +208,14 @@ def _format(value, language: str = "en") -> str:
 
 
 def render_result(language: str, file: str, path: str) -> str:
-    return _format(_lookup(_results(file), path, f"result {file}"), language)
+    """One value; on zh-TW pages its ``KEY_zh`` twin where the results file has one (a label written in words)."""
+    results = _results(file)
+    if language == "zh-TW":
+        try:
+            return _format(_lookup(results, f"{path}_zh", f"result {file}"), language)
+        except PluginError:
+            pass
+    return _format(_lookup(results, path, f"result {file}"), language)
 
 
 def render_results_table(language: str, file: str, path: str, columns: str, *filters: str) -> str:
@@ -240,7 +247,7 @@ RELEASE_HEADERS = {
 
 def render_vllm_releases(language: str) -> str:
     from calculators.messages import render
-    from calculators.vllm_releases import RELEASES
+    from calculators.plan.vllm_releases import RELEASES
 
     rows = ["| " + " | ".join(RELEASE_HEADERS[language]) + " |", "|" + "---|" * len(RELEASE_HEADERS[language])]
     for r in RELEASES:
