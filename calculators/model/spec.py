@@ -193,9 +193,7 @@ class MLAAttention:
                     + dtype.vector_bytes(self.v_head_dim))
         return self.num_heads * per_head, self.num_heads // tp * per_head
 
-    def rank_bytes_per_token(self, dtype: KVDtype, tp: int) -> int:
-        """Cache bytes of one token's latent in this layer: the same on every rank (the latent is replicated)."""
-        return dtype.vector_bytes(self.kv_lora_rank + self.qk_rope_head_dim)
+    rank_bytes_per_token = FullAttention.rank_bytes_per_token  # the latent: the same on every rank
 
     def config_problem(self, layer: int) -> tuple[str, Message] | None:
         return None
