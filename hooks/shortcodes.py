@@ -207,15 +207,18 @@ def _format(value, language: str = "en") -> str:
     return html.escape(str(value))
 
 
-def render_result(language: str, file: str, path: str) -> str:
-    """One value; on zh-TW pages its ``KEY_zh`` twin where the results file has one (a label written in words)."""
-    results = _results(file)
+def _localized(value, path: str, what: str, language: str):
+    """The value at ``path``; on zh-TW pages its ``KEY_zh`` twin where there is one (a label written in words)."""
     if language == "zh-TW":
-        try:
-            return _format(_lookup(results, f"{path}_zh", f"result {file}"), language)
-        except PluginError:
-            pass
-    return _format(_lookup(results, path, f"result {file}"), language)
+        parent, _, key = path.rpartition(".")
+        container = _lookup(value, parent or ".", what)
+        if isinstance(container, dict) and f"{key}_zh" in container:
+            return container[f"{key}_zh"]
+    return _lookup(value, path, what)
+
+
+def render_result(language: str, file: str, path: str) -> str:
+    return _format(_localized(_results(file), path, f"result {file}", language), language)
 
 
 def render_results_table(language: str, file: str, path: str, columns: str, *filters: str) -> str:
@@ -228,11 +231,8 @@ def render_results_table(language: str, file: str, path: str, columns: str, *fil
         raise PluginError(f"results_table {file}: {path!r} is not a list")
     if not kept:
         raise PluginError(f"results_table {file}: no record matches {filters}")
-    def localized(name: str, record: dict) -> str:
-        return f"{name}_zh" if language == "zh-TW" and f"{name}_zh" in record else name
-
     for record in kept:
-        rows.append("| " + " | ".join(_format(_lookup(record, localized(n, record), f"results_table {file}"), language)
+        rows.append("| " + " | ".join(_format(_localized(record, n, f"results_table {file}", language), language)
                                       for n in names) + " |")
     return "\n".join(rows)
 
