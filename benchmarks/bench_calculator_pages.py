@@ -11,11 +11,10 @@ built one, serves it on 127.0.0.1 under the site's Content-Security-Policy, and 
 benchmarks/results/calculator-pages.json with the machine named. Targets (issue 4): first result <= 3 s cold,
 recalculation <= 50 ms, page without Pyodide <= 300 KB.
 
-    .venv/bin/python benchmarks/bench_calculator_pages.py [--site site] [--runs 3] [--changes 10]
+    .venv/bin/python -m benchmarks.bench_calculator_pages [--site site] [--runs 3] [--changes 10]
 """
 
 import argparse
-import gzip
 import json
 import os
 import platform
@@ -27,13 +26,9 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from playwright.sync_api import sync_playwright
 
-from playwright.sync_api import sync_playwright  # noqa: E402
-
-from tests.website.browser import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
-from tests.website.conftest import serve, site_handler  # noqa: E402
+from benchmarks.site_host import CHROMIUM, CHROMIUM_FLAGS, ROOT, serve, site_handler
 
 PAGES = {
     "calculators/parameters/": "model",
@@ -46,41 +41,6 @@ NEW_VALUES = {  # field -> the values typed in turn
     "seq-len": [str(4096 + 1024 * i) for i in range(16)],
 }
 PYODIDE_PATHS = ("/assets/vendor/pyodide/", "/assets/calculators/")
-COMPRESSED = {".html", ".css", ".js", ".mjs", ".json", ".xml", ".svg", ".txt"}
-
-
-def compressing_handler(base):
-    class Handler(base):
-        """Sends text files gzip-compressed to clients that accept it, like GitHub Pages."""
-
-        def send_head(self):
-            path = Path(self.translate_path(self.path))
-            if path.is_dir():
-                path = path / "index.html"
-            if (path.suffix not in COMPRESSED or not path.is_file()
-                    or "gzip" not in self.headers.get("Accept-Encoding", "")):
-                return super().send_head()
-            body = gzip.compress(path.read_bytes(), compresslevel=6)
-            self.send_response(200)
-            self.send_header("Content-Type", self.guess_type(str(path)))
-            self.send_header("Content-Encoding", "gzip")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            return _Body(body)
-
-    return Handler
-
-
-class _Body:
-    def __init__(self, data: bytes):
-        self.data = data
-
-    def read(self, *_):
-        data, self.data = self.data, b""
-        return data
-
-    def close(self):
-        pass
 
 
 def measure(browser, site: Path, base: str, path: str, field: str, changes: int) -> dict:
@@ -139,7 +99,7 @@ def main() -> None:
         env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
         subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "--site-dir", str(site)], cwd=ROOT, env=env,
                        check=True)
-    server, url = serve(site, compressing_handler(site_handler("https://huggingface.co")))
+    server, url = serve(site, site_handler(compress=True))
     rows = []
     load = []
     with sync_playwright() as playwright:

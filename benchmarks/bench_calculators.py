@@ -1,6 +1,6 @@
 """Time the calculators: parameters, KV cache, weights, memory plans (one call each) and CLI start-up.
 
-Usage: ``python benchmarks/bench_calculators.py [--quick]``. Prints a table naming the machine and writes
+Usage: ``python -m benchmarks.bench_calculators [--quick]``. Prints a table naming the machine and writes
 ``benchmarks/results/calculators.json``. Each API figure is the best of 5 rounds of the mean time of many
 calls (``time.perf_counter``); the target is under 1 ms per call in CPython. CLI start-up is the median of
 several ``python -m calculators`` subprocesses (interpreter start and imports included).
@@ -18,16 +18,15 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from calculators.memory.kv import kv_cache
+from calculators.memory.weights import weight_memory
+from calculators.model.configs import load_spec, preset_config
+from calculators.model.families import model_spec
+from calculators.model.params import count_parameters
+from calculators.plan.inference import memory_plan, recommend
+from calculators.plan.training import training_memory
 
-from calculators.memory.kv import kv_cache  # noqa: E402
-from calculators.memory.weights import weight_memory  # noqa: E402
-from calculators.model.configs import load_spec, preset_config  # noqa: E402
-from calculators.model.families import model_spec  # noqa: E402
-from calculators.model.params import count_parameters  # noqa: E402
-from calculators.plan.inference import memory_plan, recommend  # noqa: E402
-from calculators.plan.training import training_memory  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 MODELS = ("meta-llama/Llama-3.1-8B", "deepseek-ai/DeepSeek-V3", "Qwen/Qwen3-Next-80B-A3B-Instruct")
 

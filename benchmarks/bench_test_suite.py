@@ -1,6 +1,6 @@
 """Where the time of `make test` goes: seconds per test module, from a JUnit report of one run of the suite.
 
-    python benchmarks/bench_test_suite.py [JUNIT_XML] [--label TEXT] [--label-zh TEXT]
+    python -m benchmarks.bench_test_suite [JUNIT_XML] [--label TEXT] [--label-zh TEXT]
 
 `make test` writes test-artifacts/junit.xml (the default path). The per-module table, the slowest modules first,
 goes to benchmarks/results/test-suite.json, which the contributor guide renders; it names the machine the run

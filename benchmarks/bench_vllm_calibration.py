@@ -1,7 +1,7 @@
 """How close is the GPU planner to vLLM? Plan every logged deployment of tests/data/vllm-startup-logs.json and
 compare with what vLLM printed.
 
-Usage: ``python benchmarks/bench_vllm_calibration.py``. Prints one line per log and the error distribution (per
+Usage: ``python -m benchmarks.bench_vllm_calibration``. Prints one line per log and the error distribution (per
 figure, and per vLLM release range), and writes ``benchmarks/results/vllm-calibration.json``, which the GPU
 planner page renders in both languages. The comparison is arithmetic over public logs: no GPU is needed, and the
 result does not depend on the machine it runs on.
@@ -10,13 +10,11 @@ result does not depend on the machine it runs on.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from calculators.plan.calibration import compare, summary
 
-from calculators.plan.calibration import compare, summary  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 DATA = ROOT / "tests" / "data" / "vllm-startup-logs.json"
 RESULT = ROOT / "benchmarks" / "results" / "vllm-calibration.json"

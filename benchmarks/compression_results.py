@@ -1,7 +1,7 @@
 """Compare the from-scratch compression methods (snippets/scratch) on a trained tiny Llama and write the results.
 
-    python benchmarks/compression_results.py                  # CPU: the cached tiny LM of the tests (~1M parameters)
-    python benchmarks/compression_results.py --device cuda    # GPU: a larger model trained here first (see LARGE)
+    python -m benchmarks.compression_results                  # CPU: the cached tiny LM of the tests (~1M parameters)
+    python -m benchmarks.compression_results --device cuda    # GPU: a larger model trained here first (see LARGE)
 
 Then magnitude vs Wanda pruning of a pretrained encoder, all-MiniLM-L6-v2 (snippets/scratch/prune_pretrained.py):
 the mean cosine similarity of held-out sentence embeddings to the dense model's.
@@ -22,13 +22,11 @@ import dataclasses
 import json
 import os
 import platform
-import sys
 import time
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # run as a script: the repository root, for the snippets package
 
 import torch  # noqa: E402
 

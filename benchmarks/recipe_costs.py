@@ -1,7 +1,7 @@
 """What each CPU-capable recipe costs at the tests' tiny scale: seconds and peak resident memory per step.
 
-Usage: ``python benchmarks/recipe_costs.py`` (Linux: it reads /proc/self). Builds the tiny model of
-tests/recipes/conftest.py (a randomly initialised 2-layer Llama, hidden size 128, float32, with a byte-level BPE
+Usage: ``python -m benchmarks.recipe_costs`` (Linux: it reads /proc/self). Builds the tiny model of
+snippets/recipes/tiny_llama.py (a randomly initialised 2-layer Llama, hidden size 128, float32, with a byte-level BPE
 tokenizer trained on standard-library docstrings), runs every recipe that works without a GPU once, with the
 calibration sizes the CPU tests use, and writes ``benchmarks/results/recipes-cpu.json``:
 
@@ -40,7 +40,6 @@ from pathlib import Path
 from unittest import mock
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 

@@ -38,11 +38,9 @@ import sys
 from functools import cache
 from pathlib import Path
 
+import calculator_widget  # a sibling hook: MkDocs puts hooks/ on sys.path while it loads a hook
 import yaml
 from mkdocs.exceptions import PluginError
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import calculator_widget  # noqa: E402 - a sibling module, importable once hooks/ is on the path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "docs" / "_data"

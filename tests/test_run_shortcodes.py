@@ -8,8 +8,10 @@ import subprocess
 
 import pytest
 
-from hooks.shortcodes import ROOT, SHORTCODE, SNIPPET_ENV, SNIPPETS_DIR, snippet_command
+from tests.mkdocs_hooks import load_hook
 
+shortcodes = load_hook("shortcodes")
+ROOT = shortcodes.ROOT
 DOCS = ROOT / "docs"
 
 
@@ -18,7 +20,7 @@ def run_targets(language: str) -> set[str]:
     shortcodes, as in the build)."""
     targets = set()
     for page in (DOCS / language).rglob("*.md"):
-        for match in SHORTCODE.finditer(page.read_text(encoding="utf-8")):
+        for match in shortcodes.SHORTCODE.finditer(page.read_text(encoding="utf-8")):
             if not match.group("code") and match.group("name") == "run":
                 targets.add(match.group("args").strip())
     return targets
@@ -34,8 +36,9 @@ def test_both_languages_run_the_same_snippets():
 
 @pytest.mark.parametrize("target", TARGETS)
 def test_snippet_runs_as_the_build_runs_it(target: str):
-    assert (SNIPPETS_DIR / target).is_file(), target
-    runs = [subprocess.Popen(snippet_command(target), cwd=ROOT, env={**os.environ, **SNIPPET_ENV}, text=True,
+    assert (shortcodes.SNIPPETS_DIR / target).is_file(), target
+    env = {**os.environ, **shortcodes.SNIPPET_ENV}
+    runs = [subprocess.Popen(shortcodes.snippet_command(target), cwd=ROOT, env=env, text=True,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]  # side by side
     outputs = [run.communicate(timeout=60) for run in runs]
     for run, (stdout, stderr) in zip(runs, outputs, strict=True):

@@ -16,6 +16,7 @@ row along the input dimension. A large value stretches the scale of every weight
 
 import random
 
+from snippets.common.error import relative_squared_error
 from snippets.common.quantizer import asymmetric_params, bits_per_weight, dequantize, quantize, symmetric_params
 
 # --8<-- [start:quantizers]
@@ -55,13 +56,9 @@ def scales_stored(shape: tuple[int, int], granularity: str, group_size: int = 12
 # --8<-- [start:error]
 def relative_error(W: Matrix, W_hat: Matrix, keep=lambda i, j: True) -> float:
     """sum (w - w_hat)^2 / sum w^2 over the entries (i, j) that `keep` selects."""
-    num = den = 0.0
-    for i, (row, row_hat) in enumerate(zip(W, W_hat, strict=True)):
-        for j, (w, w_hat) in enumerate(zip(row, row_hat, strict=True)):
-            if keep(i, j):
-                num += (w - w_hat) ** 2
-                den += w * w
-    return num / den
+    pairs = [(w, w_hat) for i, (row, row_hat) in enumerate(zip(W, W_hat, strict=True))
+             for j, (w, w_hat) in enumerate(zip(row, row_hat, strict=True)) if keep(i, j)]
+    return relative_squared_error([w for w, _ in pairs], [w_hat for _, w_hat in pairs])
 
 
 def rounded_to_zero(W: Matrix, W_hat: Matrix, keep=lambda i, j: True) -> float:

@@ -10,6 +10,7 @@ import math
 import random
 from operator import mul
 
+from snippets.common.error import relative_squared_error
 from snippets.common.linalg import transpose
 from snippets.common.quantizer import absmax_rtn
 
@@ -70,8 +71,8 @@ def mixed_precision_decomposition(x_rows, w_columns, threshold=6.0):
 
 
 def relative_error(y, y_hat):
-    num = sum((a - b) ** 2 for ra, rb in zip(y, y_hat, strict=True) for a, b in zip(ra, rb, strict=True))
-    return math.sqrt(num / sum(a * a for row in y for a in row))
+    """||Y - Y_hat||_F / ||Y||_F."""
+    return math.sqrt(relative_squared_error([a for row in y for a in row], [b for row in y_hat for b in row]))
 
 
 def synthetic_layer(seed: int = 0):

@@ -9,6 +9,7 @@ and prints the normalized MSE of each. Standard library only.
 import math
 import random
 
+from snippets.common.error import relative_squared_error
 from snippets.common.quantizer import absmax_rtn
 
 
@@ -19,12 +20,6 @@ def quantize_blocks(values, bits, block):
     for start in range(0, len(values), block):
         out.extend(absmax_rtn(values[start : start + block], bits))
     return out
-
-
-def normalized_mse(values, approx):
-    """MSE divided by the mean square of the values (1 = as bad as replacing everything by zero)."""
-    err = sum((a - b) ** 2 for a, b in zip(values, approx, strict=True))
-    return err / sum(v * v for v in values)
 # --8<-- [end:absmax]
 
 
@@ -63,7 +58,7 @@ def outlier_table(bits: int = 4, seed: int = 0):
         rng = random.Random(seed)
         w = [draw(rng) for _ in range(ROWS * COLUMNS)]
         rms = math.sqrt(sum(v * v for v in w) / len(w))
-        errors = [normalized_mse(w, quantize_blocks(w, bits, block)) for block in (len(w), COLUMNS, 128)]
+        errors = [relative_squared_error(w, quantize_blocks(w, bits, block)) for block in (len(w), COLUMNS, 128)]
         peak = max(abs(v) for v in w) / rms
         table.append((name, kurtosis, peak, step_model_nmse(peak, bits), *errors))
     return table

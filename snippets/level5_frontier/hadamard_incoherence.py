@@ -9,6 +9,7 @@ Standard library only (the fast Walsh-Hadamard transform needs no matrix library
 import math
 import random
 
+from snippets.common.error import relative_squared_error
 from snippets.common.quantizer import absmax_rtn
 
 
@@ -51,9 +52,7 @@ def max_over_rms(row: list[float]) -> float:
 
 def relative_error(original: list[list[float]], approx: list[list[float]]) -> float:
     """||W - W_hat||_F^2 / ||W||_F^2."""
-    num = sum((a - b) ** 2 for r, q in zip(original, approx, strict=True) for a, b in zip(r, q, strict=True))
-    den = sum(a * a for r in original for a in r)
-    return num / den
+    return relative_squared_error([a for r in original for a in r], [b for q in approx for b in q])
 
 
 def rtn_error(w: list[list[float]], bits: int, signs: list[int] | None = None) -> float:

@@ -16,6 +16,8 @@ model under tensor parallelism. Standard library only; the tests compare every n
 
 from dataclasses import dataclass
 
+from snippets.common.kv_cache import gqa_values_per_token
+
 GIB = 2**30
 
 
@@ -101,15 +103,15 @@ def kv_cache_bytes(kinds, seq_len: int, batch: int = 1, bytes_per_element: float
             state += size
             state_per_gpu += size // tp
             continue
-        tokens = kind.layers * batch * cached_tokens(seq_len, getattr(kind, "window", None), block_size)
+        slots = batch * cached_tokens(seq_len, getattr(kind, "window", None), block_size)  # per layer
         if isinstance(kind, LatentAttention):
             per_token = (kind.kv_lora_rank + kind.rope_dim) * bytes_per_element  # no factor 2: K and V share it
-            total += tokens * per_token
-            per_gpu += tokens * per_token  # replicated on every rank
-        else:
-            per_head = 2 * kind.head_dim * bytes_per_element  # one key and one value vector
-            total += tokens * kind.kv_heads * per_head
-            per_gpu += tokens * max(1, kind.kv_heads // tp) * per_head
+            total += kind.layers * slots * per_token
+            per_gpu += kind.layers * slots * per_token  # replicated on every rank
+        else:  # one key and one value vector per KV head and layer; a rank holds max(1, n_kv // tp) KV heads
+            total += slots * gqa_values_per_token(kind.layers, kind.kv_heads, kind.head_dim) * bytes_per_element
+            rank_heads = max(1, kind.kv_heads // tp)
+            per_gpu += slots * gqa_values_per_token(kind.layers, rank_heads, kind.head_dim) * bytes_per_element
     return {"kv_cache_bytes": total, "per_gpu_kv_cache_bytes": per_gpu,
             "recurrent_state_bytes": state, "per_gpu_recurrent_state_bytes": state_per_gpu}
 # --8<-- [end:size]

@@ -21,13 +21,10 @@ from calculators.model.presets import PRESETS
 from calculators.options import COMMANDS, PAGES, PASTED_CONFIG, command_line, page_argv, page_defaults
 from calculators.plan.gpus import CATALOG
 from calculators.web import page_result
+from tests.mkdocs_hooks import load_hook
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "hooks"))
-try:
-    import calculator_widget
-finally:
-    sys.path.remove(str(ROOT / "hooks"))
+calculator_widget = load_hook("calculator_widget")
 
 
 def subparsers() -> dict[str, argparse.ArgumentParser]:

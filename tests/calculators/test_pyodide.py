@@ -12,22 +12,18 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from calculators.cli import run_json
 from calculators.errors import CalculatorError
+from tests.mkdocs_hooks import load_hook
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).with_name("pyodide_check.mjs")
 PYODIDE = ROOT / "node_modules" / "pyodide" / "pyodide.mjs"
-sys.path.insert(0, str(ROOT / "hooks"))
-try:
-    import calculator_widget
-finally:
-    sys.path.remove(str(ROOT / "hooks"))
+calculator_widget = load_hook("calculator_widget")
 
 
 @pytest.fixture(scope="module")

@@ -54,5 +54,5 @@ def test_the_plan_is_within_tolerance_of_the_log_or_the_miss_is_named(entry):
 def test_the_published_table_is_the_planners_current_answer():
     published = json.loads(RESULTS.read_text(encoding="utf-8"))
     rows = [compare(entry) for entry in PLANNED]
-    assert published["rows"] == rows, "re-run: python benchmarks/bench_vllm_calibration.py"
+    assert published["rows"] == rows, "re-run: python -m benchmarks.bench_vllm_calibration"
     assert published["summary"] == summary(rows)

@@ -20,13 +20,10 @@ import pytest
 
 from calculators.model.presets import PRESETS
 from calculators.plan.gpus import CATALOG, COMPUTE_CAPABILITY
+from tests.mkdocs_hooks import load_hook
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "hooks"))
-try:
-    import calculator_widget
-finally:
-    sys.path.remove(str(ROOT / "hooks"))
+calculator_widget = load_hook("calculator_widget")
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 

@@ -41,7 +41,9 @@ def test_quantized_checkpoints_hold_more_than_their_codes_but_less_than_the_next
 
 def test_the_page_table_shows_the_same_bytes_as_the_snippet():
     from calculators.presentation.report import memory
-    from hooks.shortcodes import render_weights_table
+    from tests.mkdocs_hooks import load_hook
+
+    render_weights_table = load_hook("shortcodes").render_weights_table
 
     formats = list(mem.CODE_BITS)
     table = render_weights_table("en", LLAMA2_7B, ",".join(formats))

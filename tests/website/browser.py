@@ -1,19 +1,12 @@
-"""Headless Chromium (Debian's package, driven by Playwright) for the browser tests, offline.
+"""What the browser tests watch on a page (the browser itself: benchmarks/site_host.py).
 
-Playwright cannot download its own browsers here, so it launches /usr/bin/chromium with flags that stop Chromium
-from reaching for the network in the background. Each page records its console errors and every request that
-leaves the local server, so tests can assert that the site makes no third-party request.
+Each page records its console errors and every request that leaves the local server, so tests can assert that the
+site makes no third-party request.
 """
 
-import shutil
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 # Material asks for sitemap.xml relative to each page to build the language switcher's links; only the root one
 # exists, so the others answer 404. That request is not an error of the page.
 IGNORED_CONSOLE_ERRORS = ("sitemap.xml",)

@@ -1,27 +1,18 @@
 """Fixtures for the checks of the built site: one strict build per test session, and a local HTTP server."""
 
-import functools
-import http.server
 import json
 import os
-import re
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
 
+from benchmarks.site_host import QuietHandler, serve, site_handler
+
 ROOT = Path(__file__).resolve().parents[2]
 LANGUAGES = {"en": "", "zh-TW": "zh-TW/"}  # language -> URL prefix in the built site
 ARTIFACTS = ROOT / "test-artifacts"
-
-
-def serve(directory: Path, handler_class) -> tuple[http.server.ThreadingHTTPServer, str]:
-    handler = functools.partial(handler_class, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
 @pytest.fixture(scope="session")
@@ -51,24 +42,12 @@ def site_dir(tmp_path_factory, hub) -> Path:
     return out
 
 
-# The policy the site is served under in the tests is the one README ("Deploy") recommends, read from it: no inline
-# script and nothing from another host but the Hub, for the calculators' optional config fetch (the tests' Hub
-# stand-in takes its place). Images may be data: URLs and styles may be inline because Material draws its icons
-# with data: SVGs in CSS and MathJax injects its styles.
-HUB = "https://huggingface.co"
-_README_POLICY = re.search(r"^Content-Security-Policy: (.+)$", (ROOT / "README.md").read_text(encoding="utf-8"), re.M)
-CONTENT_SECURITY_POLICY = _README_POLICY.group(1).replace(HUB, "{hub}")
 HUB_MODEL_ID = "example-org/tiny-hub-model"
 HUB_MODEL_CONFIG = {
     "model_type": "qwen3", "hidden_size": 512, "intermediate_size": 1536, "num_hidden_layers": 6,
     "num_attention_heads": 8, "num_key_value_heads": 2, "head_dim": 96, "vocab_size": 32000,
     "max_position_embeddings": 32768, "tie_word_embeddings": True,
 }
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - the base class's name
-        pass
 
 
 class HubHandler(QuietHandler):
@@ -79,20 +58,10 @@ class HubHandler(QuietHandler):
         super().end_headers()
 
 
-def site_handler(hub_url: str):
-    class SiteHandler(QuietHandler):
-        """Serves the built site with the Content-Security-Policy header on every response."""
-
-        def end_headers(self):
-            self.send_header("Content-Security-Policy", CONTENT_SECURITY_POLICY.format(hub=hub_url))
-            super().end_headers()
-
-    return SiteHandler
-
-
 @pytest.fixture(scope="session")
 def site_url(site_dir, hub):
-    """Serve the built site on 127.0.0.1 at a free port for the browser tests."""
+    """Serve the built site on 127.0.0.1 at a free port for the browser tests, under the policy README recommends,
+    with the stand-in Hub as the one other host allowed."""
     server, url = serve(site_dir, site_handler(hub))
     yield url + "/"
     server.shutdown()

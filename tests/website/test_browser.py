@@ -4,7 +4,9 @@ import os
 
 import pytest
 
-from .browser import CHROMIUM, CHROMIUM_FLAGS, watch
+from benchmarks.site_host import CHROMIUM, CHROMIUM_FLAGS
+
+from .browser import watch
 from .conftest import ARTIFACTS, LANGUAGES, ROOT
 
 DOCS = ROOT / "docs"

@@ -10,7 +10,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from .browser import CHROMIUM, CHROMIUM_FLAGS, watch
+from benchmarks.site_host import CHROMIUM, CHROMIUM_FLAGS
+
+from .browser import watch
 from .conftest import ARTIFACTS, HUB_MODEL_CONFIG, HUB_MODEL_ID, LANGUAGES
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is installed by `make test`")

@@ -4,23 +4,25 @@ its `KEY_zh` twin where the file has one, and numbers are the same in both langu
 import html
 import json
 
-from hooks.shortcodes import RESULTS_DIR, render_result, render_results_table
+from tests.mkdocs_hooks import load_hook
 
-SUITE = json.loads((RESULTS_DIR / "test-suite.json").read_text(encoding="utf-8"))
+shortcodes = load_hook("shortcodes")
+
+SUITE = json.loads((shortcodes.RESULTS_DIR / "test-suite.json").read_text(encoding="utf-8"))
 
 
 def test_a_label_in_words_reads_in_each_language():
-    assert render_result("en", "test-suite", "machine.run") == html.escape(SUITE["machine"]["run"])
-    assert render_result("zh-TW", "test-suite", "machine.run") == SUITE["machine"]["run_zh"]
+    assert shortcodes.render_result("en", "test-suite", "machine.run") == html.escape(SUITE["machine"]["run"])
+    assert shortcodes.render_result("zh-TW", "test-suite", "machine.run") == SUITE["machine"]["run_zh"]
 
 
 def test_a_number_is_the_same_in_both_languages():
-    assert render_result("en", "test-suite", "tests") == render_result("zh-TW", "test-suite", "tests") \
-        == f"{SUITE['tests']:,}"
+    en, zh = (shortcodes.render_result(language, "test-suite", "tests") for language in ("en", "zh-TW"))
+    assert en == zh == f"{SUITE['tests']:,}"
 
 
 def test_the_suite_table_names_the_rest_in_each_language():
     rest = SUITE["modules"][-1]
-    english = render_results_table("en", "test-suite", "modules", "module,tests,seconds,share")
-    chinese = render_results_table("zh-TW", "test-suite", "modules", "module,tests,seconds,share")
+    english = shortcodes.render_results_table("en", "test-suite", "modules", "module,tests,seconds,share")
+    chinese = shortcodes.render_results_table("zh-TW", "test-suite", "modules", "module,tests,seconds,share")
     assert rest["module"] in english and rest["module_zh"] in chinese and rest["module"] not in chinese

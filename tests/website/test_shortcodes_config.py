@@ -6,7 +6,6 @@ the calculators compute with. The guard below fails when a page types such a fac
 """
 
 import re
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -14,14 +13,11 @@ import pytest
 from mkdocs.exceptions import PluginError
 
 from calculators.model.presets import PRESETS
+from tests.mkdocs_hooks import load_hook
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
-sys.path.insert(0, str(ROOT / "hooks"))
-try:
-    import shortcodes
-finally:
-    sys.path.remove(str(ROOT / "hooks"))
+shortcodes = load_hook("shortcodes")
 
 PAGES = sorted(p for language in ("en", "zh-TW") for p in (DOCS / language).rglob("*.md"))
 CONFIG_SHORTCODE = re.compile(r"\{\{\s*config\s+(\S+)\s+(\S+)\s*\}\}")
