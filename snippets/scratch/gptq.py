@@ -19,6 +19,7 @@ import math
 
 import torch
 
+from snippets.scratch.compressor import each_linear
 from snippets.scratch.rtn import dequantize, quant_params, quantize
 
 
@@ -128,15 +129,7 @@ def gptq(W: torch.Tensor, H: torch.Tensor, bits: int = 4, sym: bool = False, gro
 
 def gptq_compressor(bits: int = 4, groupsize: int = -1, sym: bool = False, actorder: bool = False, **kwargs):
     """For tiny_lm.compress_sequentially: GPTQ on every linear of a group, with the H of their shared input."""
-
-    @torch.no_grad()
-    def compress(layer, names, X):
-        H = hessian(X)
-        for name in names:
-            linear = layer.get_submodule(name)
-            linear.weight.copy_(gptq(linear.weight, H, bits, sym, groupsize, actorder=actorder, **kwargs))
-
-    return compress
+    return each_linear(lambda W, H: gptq(W, H, bits, sym, groupsize, actorder=actorder, **kwargs), hessian)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import torch
 
+from snippets.scratch.compressor import each_linear
+
 
 # --8<-- [start:magnitude]
 def magnitude_prune(W: torch.Tensor, sparsity: float = 0.5, per_row: bool = False, n: int = 0,
@@ -39,14 +41,7 @@ def prune_mask(score: torch.Tensor, sparsity: float, per_row: bool, n: int = 0, 
 
 def magnitude_compressor(sparsity: float = 0.5, per_row: bool = False, n: int = 0, m: int = 0):
     """For tiny_lm.compress_sequentially: magnitude pruning ignores the inputs."""
-
-    @torch.no_grad()
-    def compress(layer, names, X):
-        for name in names:
-            linear = layer.get_submodule(name)
-            linear.weight.copy_(magnitude_prune(linear.weight, sparsity, per_row, n, m))
-
-    return compress
+    return each_linear(lambda W, _: magnitude_prune(W, sparsity, per_row, n, m))
 
 
 if __name__ == "__main__":

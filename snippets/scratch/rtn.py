@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import torch
 
+from snippets.scratch.compressor import each_linear
+
 
 # --8<-- [start:rtn]
 def quant_params(x: torch.Tensor, bits: int, sym: bool) -> tuple[torch.Tensor, torch.Tensor]:
@@ -69,14 +71,7 @@ def rtn(W: torch.Tensor, bits: int = 4, sym: bool = False, granularity: str = "g
 
 def rtn_compressor(bits: int = 4, group_size: int = 128, sym: bool = False, granularity: str = "group"):
     """For tiny_lm.compress_sequentially: RTN needs no calibration data, the inputs are ignored."""
-
-    @torch.no_grad()
-    def compress(layer, names, X):
-        for name in names:
-            linear = layer.get_submodule(name)
-            linear.weight.copy_(rtn(linear.weight.float(), bits, sym, granularity, group_size)[0])
-
-    return compress
+    return each_linear(lambda W, _: rtn(W.float(), bits, sym, granularity, group_size)[0])
 
 
 if __name__ == "__main__":

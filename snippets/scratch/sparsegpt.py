@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import torch
 
+from snippets.scratch.compressor import each_linear
+
 
 # --8<-- [start:sparsegpt]
 @torch.no_grad()
@@ -81,17 +83,10 @@ def sparsegpt(W: torch.Tensor, H: torch.Tensor, sparsity: float = 0.5, prunen: i
 
 
 def sparsegpt_compressor(sparsity: float = 0.5, prunen: int = 0, prunem: int = 0):
-    """For tiny_lm.compress_sequentially: SparseGPT on every linear of a group."""
+    """For tiny_lm.compress_sequentially: SparseGPT on every linear of a group, with the H of their shared input."""
     from snippets.scratch.gptq import hessian
 
-    @torch.no_grad()
-    def compress(layer, names, X):
-        H = hessian(X)
-        for name in names:
-            linear = layer.get_submodule(name)
-            linear.weight.copy_(sparsegpt(linear.weight, H, sparsity, prunen, prunem))
-
-    return compress
+    return each_linear(lambda W, H: sparsegpt(W, H, sparsity, prunen, prunem), hessian)
 
 
 if __name__ == "__main__":

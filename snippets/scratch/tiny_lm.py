@@ -27,6 +27,8 @@ import torch
 from torch import nn
 from transformers import LlamaConfig, LlamaForCausalLM
 
+from snippets.scratch.compressor import Compressor
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CACHE = REPO_ROOT / ".cache" / "tiny-lm"
 
@@ -163,11 +165,6 @@ SEQUENTIAL_GROUPS = [
     ["mlp.gate_proj", "mlp.up_proj"],
     ["mlp.down_proj"],
 ]
-
-# compress(layer, names, inputs): rewrite the weights of layer.get_submodule(name) for every name in names, in place.
-# inputs holds one tensor [batch, seq, in_features] per calibration batch: what those linears read.
-Compressor = Callable[[nn.Module, list[str], list[torch.Tensor]], None]
-
 
 @torch.no_grad()
 def compress_sequentially(model: LlamaForCausalLM, calibration: torch.Tensor, compress: Compressor,

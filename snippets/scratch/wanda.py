@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import torch
 
+from snippets.scratch.compressor import each_linear
 from snippets.scratch.magnitude import prune_mask
 
 
@@ -38,16 +39,8 @@ def wanda_prune(W: torch.Tensor, scaler_row: torch.Tensor, sparsity: float = 0.5
 
 
 def wanda_compressor(sparsity: float = 0.5, prune_n: int = 0, prune_m: int = 0, per_row: bool = True):
-    """For tiny_lm.compress_sequentially: Wanda on every linear of a group."""
-
-    @torch.no_grad()
-    def compress(layer, names, X):
-        scaler_row = input_sq_norms(X)
-        for name in names:
-            linear = layer.get_submodule(name)
-            linear.weight.copy_(wanda_prune(linear.weight, scaler_row, sparsity, prune_n, prune_m, per_row))
-
-    return compress
+    """For tiny_lm.compress_sequentially: Wanda on every linear of a group, with the norms of their shared input."""
+    return each_linear(lambda W, norms: wanda_prune(W, norms, sparsity, prune_n, prune_m, per_row), input_sq_norms)
 
 
 if __name__ == "__main__":
