@@ -200,6 +200,7 @@ class WeightRow:
     quantized: bool
     storage: str  # what is stored, e.g. "int32 packed (out, in*4/32) + bf16 scales (out, in/128)"
     kept_reason: str = ""
+    split: str = field(kw_only=True)  # the group's place across tensor-parallel ranks (spec.SPLITS)
 
     @property
     def active_bytes(self) -> int:
@@ -286,7 +287,8 @@ def weight_memory(
     for group in getattr(spec, "buffers", ()):
         numel = group.numel * group.count
         rows.append(WeightRow(group.component, group.role, group.name or "buffer", tuple(group.shape), group.count,
-                              group.active_count, numel, 4 * numel, False, "fp32 buffer", KEPT_REASONS["buffers"]))
+                              group.active_count, numel, 4 * numel, False, "fp32 buffer", KEPT_REASONS["buffers"],
+                              split=group.split))
     checkpoint_only = sum(_size_group(group, wf, hp_bytes, hp_name, loader).bytes for group in spec.checkpoint_only)
 
     by_component: dict[str, int] = {}
@@ -399,20 +401,21 @@ def _size_group(group, wf: WeightFormat, hp_bytes: int, hp_name: str, loader: st
     quantized, reason = is_quantized_by(group, wf, loader)
     if wf.kind == "dense":
         return WeightRow(group.component, group.role, name, shape, count, group.active_count, numel,
-                         numel * hp_bytes, False, hp_name)
+                         numel * hp_bytes, False, hp_name, split=group.split)
     if wf.kind == "bpw":
         return WeightRow(group.component, group.role, name, shape, count, group.active_count, numel,
-                         math.ceil(numel * wf.exact_bits / 8), True, f"{wf.bits:g} bits per weight")
+                         math.ceil(numel * wf.exact_bits / 8), True, f"{wf.bits:g} bits per weight",
+                         split=group.split)
     if not quantized:
         return WeightRow(group.component, group.role, name, shape, count, group.active_count, numel,
-                         numel * hp_bytes, False, hp_name, reason)
+                         numel * hp_bytes, False, hp_name, reason, split=group.split)
     if len(shape) < 2:
         raise CalculatorError("spec.tensors", "weights.shape", name=name or group.component, shape=shape)
     out_features, in_features = shape[-2], shape[-1]
     matrices = numel_one // (out_features * in_features) if out_features * in_features else 0
     one, storage = linear_bytes(out_features, in_features, wf, hp_bytes)
     return WeightRow(group.component, group.role, name, shape, count, group.active_count, numel,
-                     one * matrices * count, True, storage)
+                     one * matrices * count, True, storage, split=group.split)
 
 
 def _ceil(a: int, b: int) -> int:

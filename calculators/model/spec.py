@@ -3,8 +3,9 @@
 ``calculators.model.families.model_spec(config)`` reads a Hugging Face ``config.json`` dict into a :class:`ModelSpec`:
 
 * ``tensors``: every parameter tensor that ``transformers`` builds for ``AutoModelForCausalLM`` (tied
-  weights once), grouped into :class:`TensorGroup` s of identical tensors. Parameter counts, weight
-  memory and quantization all sum over these groups.
+  weights once), grouped into :class:`TensorGroup` s of identical tensors, each labelled by its reader with its
+  role and its place across tensor-parallel ranks. Parameter counts, weight memory, quantization and the
+  per-GPU weights all sum over these groups.
 * ``mixers``: one entry per decoder layer saying how that layer mixes tokens (full attention,
   sliding-window attention, multi-head latent attention, or a recurrent Mamba / Gated DeltaNet block).
   KV-cache and recurrent-state sizes sum over these. Each kind of mixer owns its rules: the tokens it caches,
@@ -18,7 +19,7 @@ fields with ``approximate=True`` and notes that say what was assumed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from math import prod
 from typing import TYPE_CHECKING, ClassVar
@@ -42,6 +43,12 @@ COMPONENTS = (
     "other",
 )
 ROLES = ("linear", "embedding", "norm", "bias", "other")
+# How tensor parallelism places a tensor, as vLLM's parallel layers do: "column" splits the output features
+# (ColumnParallelLinear, and per-head tensors such as attention sinks or a recurrent layer's state parameters),
+# "row" the input features (RowParallelLinear: its bias is whole on every rank, so a row-parallel layer's bias is
+# "replicated"), "vocab" the vocabulary rows (VocabParallelEmbedding, ParallelLMHead), "kv_heads" the KV heads (the
+# k/v projections: one whole head per rank once the ranks outnumber the heads), "replicated" a whole copy per rank.
+SPLITS = ("column", "row", "vocab", "kv_heads", "replicated")
 
 
 @dataclass(frozen=True)
@@ -52,8 +59,12 @@ class TensorGroup:
     in_features)`` (also for fused MoE experts, which are listed one expert matrix at a time), or
     ``"embedding"``, ``"norm"`` (norm weights and norm biases), ``"bias"`` or ``"other"``.
     ``active_count`` of the ``count`` tensors are used for one token: all of them, except for routed
-    experts, where it is ``experts_per_token`` per MoE layer.
+    experts, where it is ``experts_per_token`` per MoE layer. ``split`` is one of :data:`SPLITS`.
     """
+
+    def __post_init__(self):
+        if self.split not in SPLITS:
+            raise ValueError(f"TensorGroup {self.name!r}: split must be one of {SPLITS}, not {self.split!r}")
 
     component: str
     role: str
@@ -61,6 +72,7 @@ class TensorGroup:
     count: int
     active_count: int
     name: str = ""
+    split: str = field(kw_only=True)  # one of SPLITS: the family reader says how tensor parallelism places it
 
     @property
     def numel(self) -> int:

@@ -438,7 +438,8 @@ def test_a_spec_without_attention_heads_still_plans():
     spec = ModelSpec(
         model_type="x", source="x", hidden_size=64, num_hidden_layers=1, vocab_size=10, intermediate_size=128,
         max_position_embeddings=None, mixers=(FullAttention(2, 2, 32, 32),),
-        tensors=(TensorGroup("embeddings", "embedding", (10, 64), 1, 1, "embed_tokens"),), checkpoint_only=(),
+        tensors=(TensorGroup("embeddings", "embedding", (10, 64), 1, 1, "embed_tokens", split="vocab"),),
+        checkpoint_only=(),
         tie_word_embeddings=True, num_experts=0, experts_per_token=0, approximate=True, notes=("guessed",),
     )
     plan = memory_plan(spec, seq_len=16, gpu="L4")

@@ -19,14 +19,14 @@ except ImportError:
 def gpt_block(h: int = 256, heads: int = 4, layers: int = 1, vocab: int = 100) -> ModelSpec:
     """A GPT-style block as Korthikanti et al. model it: MHA, a 4h MLP with one activation, LayerNorms."""
     tensors = (
-        TensorGroup("embeddings", "embedding", (vocab, h), 1, 1, "wte"),
-        TensorGroup("attention", "linear", (3 * h, h), layers, layers, "c_attn"),
-        TensorGroup("attention", "linear", (h, h), layers, layers, "c_proj"),
-        TensorGroup("mlp", "linear", (4 * h, h), layers, layers, "c_fc"),
-        TensorGroup("mlp", "linear", (h, 4 * h), layers, layers, "mlp.c_proj"),
-        TensorGroup("norms", "norm", (h,), 2 * layers, 2 * layers, "ln"),
-        TensorGroup("norms", "norm", (h,), 2 * layers, 2 * layers, "ln.bias"),
-        TensorGroup("lm_head", "linear", (vocab, h), 1, 1, "lm_head"),
+        TensorGroup("embeddings", "embedding", (vocab, h), 1, 1, "wte", split="vocab"),
+        TensorGroup("attention", "linear", (3 * h, h), layers, layers, "c_attn", split="column"),
+        TensorGroup("attention", "linear", (h, h), layers, layers, "c_proj", split="row"),
+        TensorGroup("mlp", "linear", (4 * h, h), layers, layers, "c_fc", split="column"),
+        TensorGroup("mlp", "linear", (h, 4 * h), layers, layers, "mlp.c_proj", split="row"),
+        TensorGroup("norms", "norm", (h,), 2 * layers, 2 * layers, "ln", split="replicated"),
+        TensorGroup("norms", "norm", (h,), 2 * layers, 2 * layers, "ln.bias", split="replicated"),
+        TensorGroup("lm_head", "linear", (vocab, h), 1, 1, "lm_head", split="vocab"),
     )
     return ModelSpec(
         model_type="gpt", source="gpt", hidden_size=h, num_hidden_layers=layers, vocab_size=vocab,

@@ -16,27 +16,28 @@ def tiny_spec(*, experts: bool = False, tied: bool = False) -> ModelSpec:
     """2 layers, hidden 512, 4 heads x 128 (2 KV heads), MLP 1024, vocabulary 1000."""
     h, inter, layers, vocab = 512, 1024, 2, 1000
     tensors = [
-        TensorGroup("embeddings", "embedding", (vocab, h), 1, 1, "embed_tokens"),
-        TensorGroup("attention", "linear", (512, h), layers, layers, "q_proj"),
-        TensorGroup("attention", "linear", (256, h), layers, layers, "k_proj"),
-        TensorGroup("attention", "linear", (256, h), layers, layers, "v_proj"),
-        TensorGroup("attention", "linear", (h, 512), layers, layers, "o_proj"),
-        TensorGroup("norms", "norm", (h,), 2 * layers + 1, 2 * layers + 1, "norm"),
+        TensorGroup("embeddings", "embedding", (vocab, h), 1, 1, "embed_tokens", split="vocab"),
+        TensorGroup("attention", "linear", (512, h), layers, layers, "q_proj", split="column"),
+        TensorGroup("attention", "linear", (256, h), layers, layers, "k_proj", split="kv_heads"),
+        TensorGroup("attention", "linear", (256, h), layers, layers, "v_proj", split="kv_heads"),
+        TensorGroup("attention", "linear", (h, 512), layers, layers, "o_proj", split="row"),
+        TensorGroup("norms", "norm", (h,), 2 * layers + 1, 2 * layers + 1, "norm", split="replicated"),
     ]
     if experts:
         tensors += [
-            TensorGroup("router", "linear", (4, h), layers, layers, "router"),
-            TensorGroup("experts", "linear", (2 * inter, h), 4 * layers, 2 * layers, "experts.gate_up_proj"),
-            TensorGroup("experts", "linear", (h, inter), 4 * layers, 2 * layers, "experts.down_proj"),
+            TensorGroup("router", "linear", (4, h), layers, layers, "router", split="replicated"),
+            TensorGroup("experts", "linear", (2 * inter, h), 4 * layers, 2 * layers, "experts.gate_up_proj",
+                        split="column"),
+            TensorGroup("experts", "linear", (h, inter), 4 * layers, 2 * layers, "experts.down_proj", split="row"),
         ]
     else:
         tensors += [
-            TensorGroup("mlp", "linear", (inter, h), layers, layers, "gate_proj"),
-            TensorGroup("mlp", "linear", (inter, h), layers, layers, "up_proj"),
-            TensorGroup("mlp", "linear", (h, inter), layers, layers, "down_proj"),
+            TensorGroup("mlp", "linear", (inter, h), layers, layers, "gate_proj", split="column"),
+            TensorGroup("mlp", "linear", (inter, h), layers, layers, "up_proj", split="column"),
+            TensorGroup("mlp", "linear", (h, inter), layers, layers, "down_proj", split="row"),
         ]
     if not tied:
-        tensors.append(TensorGroup("lm_head", "linear", (vocab, h), 1, 1, "lm_head"))
+        tensors.append(TensorGroup("lm_head", "linear", (vocab, h), 1, 1, "lm_head", split="vocab"))
     mixers = tuple(FullAttention(4, 2, 128, 128) for _ in range(layers))
     return ModelSpec(
         model_type="tiny", source="tiny", hidden_size=h, num_hidden_layers=layers, vocab_size=vocab,

@@ -348,7 +348,8 @@ def _api_errors() -> list[Callable[[], object]]:
         lambda: weight_memory(spec, "bf16", loader="tgi"),
         lambda: weight_memory(spec, "bf16", high_precision_dtype="fp8"),
         lambda: linear_bytes(4, 4, parse_format("bf16")),
-        lambda: _size_group(TensorGroup("mlp", "linear", (4,), 1, 1, "up_proj"), parse_format("int8"), 2, "bf16"),
+        lambda: _size_group(TensorGroup("mlp", "linear", (4,), 1, 1, "up_proj", split="column"),
+                            parse_format("int8"), 2, "bf16"),
         lambda: get_gpu(None),
         lambda: lora_parameters(spec, 8, 5),
     ]

@@ -27,16 +27,19 @@ def linear(
     *,
     bias: bool = False,
     active_count: int | None = None,
+    split: str = "column",
 ) -> list[TensorGroup]:
-    """``count`` linear layers ``in_features -> out_features`` (weight, and bias if ``bias``)."""
+    """``count`` linear layers ``in_features -> out_features`` (weight, and bias if ``bias``), placed across
+    tensor-parallel ranks by ``split`` (a row-parallel layer's bias is whole on every rank)."""
     if count == 0 or out_features == 0:
         return []
     active = count if active_count is None else active_count
     groups = []
     if in_features:  # a zero-width input (e.g. no shared experts) leaves only the bias
-        groups.append(TensorGroup(component, "linear", (out_features, in_features), count, active, name))
+        groups.append(TensorGroup(component, "linear", (out_features, in_features), count, active, name, split=split))
     if bias:
-        groups.append(TensorGroup(component, "bias", (out_features,), count, active, f"{name}.bias"))
+        groups.append(TensorGroup(component, "bias", (out_features,), count, active, f"{name}.bias",
+                                  split="replicated" if split == "row" else split))
     return groups
 
 
@@ -44,20 +47,20 @@ def norm(name: str, dim: int, count: int, *, bias: bool = False) -> list[TensorG
     """``count`` RMSNorm (weight) or LayerNorm (``bias=True``: weight and bias) of size ``dim``."""
     if count == 0:
         return []
-    groups = [TensorGroup("norms", "norm", (dim,), count, count, name)]
+    groups = [TensorGroup("norms", "norm", (dim,), count, count, name, split="replicated")]
     if bias:
-        groups.append(TensorGroup("norms", "norm", (dim,), count, count, f"{name}.bias"))
+        groups.append(TensorGroup("norms", "norm", (dim,), count, count, f"{name}.bias", split="replicated"))
     return groups
 
 
 def embedding(vocab_size: int, hidden_size: int, name: str = "embed_tokens") -> list[TensorGroup]:
     """The token embedding table."""
-    return [TensorGroup("embeddings", "embedding", (vocab_size, hidden_size), 1, 1, name)]
+    return [TensorGroup("embeddings", "embedding", (vocab_size, hidden_size), 1, 1, name, split="vocab")]
 
 
 def output_head(vocab_size: int, hidden_size: int, tied: bool) -> list[TensorGroup]:
     """``lm_head``: nothing extra when tied to the embedding table (a tied weight is counted once)."""
-    return [] if tied else linear("lm_head", "lm_head", vocab_size, hidden_size, 1)
+    return [] if tied else linear("lm_head", "lm_head", vocab_size, hidden_size, 1, split="vocab")
 
 
 def attention_projections(
@@ -71,9 +74,9 @@ def attention_projections(
     """q/k/v/o projections of grouped-query attention with ``d``'s heads (``q_multiplier=2``: a gated query)."""
     return [
         *linear("attention", "q_proj", d.heads * d.head_dim * q_multiplier, d.hidden, count, bias=qkv_bias),
-        *linear("attention", "k_proj", d.kv_heads * d.head_dim, d.hidden, count, bias=qkv_bias),
-        *linear("attention", "v_proj", d.kv_heads * d.head_dim, d.hidden, count, bias=qkv_bias),
-        *linear("attention", "o_proj", d.hidden, d.heads * d.head_dim, count, bias=o_bias),
+        *linear("attention", "k_proj", d.kv_heads * d.head_dim, d.hidden, count, bias=qkv_bias, split="kv_heads"),
+        *linear("attention", "v_proj", d.kv_heads * d.head_dim, d.hidden, count, bias=qkv_bias, split="kv_heads"),
+        *linear("attention", "o_proj", d.hidden, d.heads * d.head_dim, count, bias=o_bias, split="row"),
     ]
 
 
@@ -101,7 +104,7 @@ def gated_mlp(
             *linear(component, "up_proj", intermediate, hidden, count, bias=bias),
         ]
     )
-    return [*up, *linear(component, "down_proj", hidden, intermediate, count, bias=bias)]
+    return [*up, *linear(component, "down_proj", hidden, intermediate, count, bias=bias, split="row")]
 
 
 def routed_experts(
@@ -118,13 +121,14 @@ def routed_experts(
     active = moe_layers * experts_per_token
     return [
         *linear("experts", "experts.gate_up_proj", 2 * intermediate, hidden, count, bias=bias, active_count=active),
-        *linear("experts", "experts.down_proj", hidden, intermediate, count, bias=bias, active_count=active),
+        *linear("experts", "experts.down_proj", hidden, intermediate, count, bias=bias, active_count=active,
+                split="row"),
     ]
 
 
 def router(hidden: int, num_experts: int, moe_layers: int, *, bias: bool = False) -> list[TensorGroup]:
     """The router (gate) of each MoE layer: one score per expert."""
-    return linear("router", "router", num_experts, hidden, moe_layers, bias=bias)
+    return linear("router", "router", num_experts, hidden, moe_layers, bias=bias, split="replicated")
 
 
 # ----------------------------------------------------------------------------------------------------

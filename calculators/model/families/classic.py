@@ -27,7 +27,7 @@ def _layers(r: ConfigReader, key: str, aliases: tuple[str, ...] = ()) -> int:
 def _mlp(hidden: int, inner: int, layers: int, names: tuple[str, str], bias: bool = True) -> list[TensorGroup]:
     return [
         *linear("mlp", names[0], inner, hidden, layers, bias=bias),
-        *linear("mlp", names[1], hidden, inner, layers, bias=bias),
+        *linear("mlp", names[1], hidden, inner, layers, bias=bias, split="row"),
     ]
 
 
@@ -45,10 +45,12 @@ def read_gpt2(r: ConfigReader) -> ModelSpec:
     head_dim = _head_dim(r, hidden, heads, "n_head")
     tensors = [
         *embedding(vocab, hidden, "wte"),
-        TensorGroup("embeddings", "embedding", (positions, hidden), 1, 1, "wpe"),
+        # vLLM builds GPT-style learned positions as a plain nn.Embedding (gpt_bigcode.py, jais.py): one whole copy
+        # per rank
+        TensorGroup("embeddings", "embedding", (positions, hidden), 1, 1, "wpe", split="replicated"),
         *norm("ln_1", hidden, layers, bias=True),
         *linear("attention", "c_attn", 3 * hidden, hidden, layers, bias=True),
-        *linear("attention", "c_proj", hidden, hidden, layers, bias=True),
+        *linear("attention", "c_proj", hidden, hidden, layers, bias=True, split="row"),
         *norm("ln_2", hidden, layers, bias=True),
         *_mlp(hidden, inner, layers, ("c_fc", "mlp.c_proj")),
         *norm("ln_f", hidden, 1, bias=True),
@@ -83,7 +85,7 @@ def read_gpt_neox(r: ConfigReader) -> ModelSpec:
         *norm("input_layernorm", hidden, layers, bias=True),
         *norm("post_attention_layernorm", hidden, layers, bias=True),
         *linear("attention", "query_key_value", 3 * hidden, hidden, layers, bias=bias),
-        *linear("attention", "dense", hidden, hidden, layers, bias=bias),
+        *linear("attention", "dense", hidden, hidden, layers, bias=bias, split="row"),
         *_mlp(hidden, intermediate, layers, ("dense_h_to_4h", "dense_4h_to_h")),
         *norm("final_layer_norm", hidden, 1, bias=True),
         *output_head(vocab, hidden, tied),
@@ -139,7 +141,7 @@ def read_falcon(r: ConfigReader) -> ModelSpec:
     tensors = [
         *embedding(vocab, hidden, "word_embeddings"),
         *linear("attention", "query_key_value", qkv_out, hidden, layers, bias=bias),
-        *linear("attention", "dense", hidden, hidden, layers, bias=bias),
+        *linear("attention", "dense", hidden, hidden, layers, bias=bias, split="row"),
         *_mlp(hidden, ffn, layers, ("dense_h_to_4h", "dense_4h_to_h"), bias=bias),
         *[group for name in layer_norms for group in norm(name, hidden, layers, bias=True)],
         *norm("ln_f", hidden, 1, bias=True),
@@ -171,7 +173,7 @@ def read_bloom(r: ConfigReader) -> ModelSpec:
         *norm("word_embeddings_layernorm", hidden, 1, bias=True),
         *norm("input_layernorm", hidden, layers, bias=True),
         *linear("attention", "query_key_value", 3 * hidden, hidden, layers, bias=True),
-        *linear("attention", "dense", hidden, hidden, layers, bias=True),
+        *linear("attention", "dense", hidden, hidden, layers, bias=True, split="row"),
         *norm("post_attention_layernorm", hidden, layers, bias=True),
         *_mlp(hidden, 4 * hidden, layers, ("dense_h_to_4h", "dense_4h_to_h")),
         *norm("ln_f", hidden, 1, bias=True),

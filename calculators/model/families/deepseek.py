@@ -88,22 +88,23 @@ def _read(r: ConfigReader, version: int) -> ModelSpec:
         *output_head(vocab, hidden, tied),
     ]
     # DeepSeek-V3's router keeps a per-expert score-correction bias as a buffer, not a parameter.
-    buffers = [TensorGroup("router", "other", (num_experts,), moe_layers, moe_layers, "e_score_correction_bias")]
+    buffers = [TensorGroup("router", "other", (num_experts,), moe_layers, moe_layers, "e_score_correction_bias",
+                           split="replicated")]
 
     checkpoint_only: list[TensorGroup] = []
     if mtp_layers:
         n = mtp_layers
         mtp = [
-            TensorGroup("embeddings", "embedding", (vocab, hidden), n, n, "embed_tokens"),
+            TensorGroup("embeddings", "embedding", (vocab, hidden), n, n, "embed_tokens", split="vocab"),
             *norm("enorm", hidden, n),
             *norm("hnorm", hidden, n),
-            *linear("other", "eh_proj", hidden, 2 * hidden, n),
+            *linear("other", "eh_proj", hidden, 2 * hidden, n, split="replicated"),  # a plain nn.Linear in vLLM
             *_mla_projections(hidden, mla, q_lora_rank, n, attention_bias),
             *moe_block(n),
-            TensorGroup("router", "other", (num_experts,), n, n, "e_score_correction_bias"),
+            TensorGroup("router", "other", (num_experts,), n, n, "e_score_correction_bias", split="replicated"),
             *layer_norms(hidden, n),
             *norm("shared_head.norm", hidden, n),
-            *linear("lm_head", "shared_head.head", vocab, hidden, n),
+            *linear("lm_head", "shared_head.head", vocab, hidden, n, split="vocab"),
         ]
         checkpoint_only = [replace(group, name=f"mtp.{group.name}") for group in mtp]
         r.note(Message("note.mtp_layers", layers=mtp_layers))
@@ -136,16 +137,17 @@ def _mla_projections(
         query = linear("attention", "q_proj", mla.num_heads * qk_head_dim, hidden, count)
     else:
         query = [
-            *linear("attention", "q_a_proj", q_lora_rank, hidden, count, bias=bias),
+            *linear("attention", "q_a_proj", q_lora_rank, hidden, count, bias=bias, split="replicated"),
             *norm("q_a_layernorm", q_lora_rank, count),
             *linear("attention", "q_b_proj", mla.num_heads * qk_head_dim, q_lora_rank, count),
         ]
     return [
         *query,
-        *linear("attention", "kv_a_proj_with_mqa", mla.kv_lora_rank + mla.qk_rope_head_dim, hidden, count, bias=bias),
+        *linear("attention", "kv_a_proj_with_mqa", mla.kv_lora_rank + mla.qk_rope_head_dim, hidden, count, bias=bias,
+                split="replicated"),
         *norm("kv_a_layernorm", mla.kv_lora_rank, count),
         *linear(
             "attention", "kv_b_proj", mla.num_heads * (mla.qk_nope_head_dim + mla.v_head_dim), mla.kv_lora_rank, count
         ),
-        *linear("attention", "o_proj", hidden, mla.num_heads * mla.v_head_dim, count, bias=bias),
+        *linear("attention", "o_proj", hidden, mla.num_heads * mla.v_head_dim, count, bias=bias, split="row"),
     ]

@@ -33,7 +33,7 @@ def read_gpt_oss(r: ConfigReader) -> ModelSpec:
     layers = d.layers
     tensors = [
         *attention_projections(d, layers, qkv_bias=bias, o_bias=bias),
-        TensorGroup("attention", "other", (d.heads,), layers, layers, "sinks"),
+        TensorGroup("attention", "other", (d.heads,), layers, layers, "sinks", split="column"),  # one per head
         *router(d.hidden, num_experts, layers, bias=True),
         *routed_experts(d.hidden, d.intermediate, num_experts, top_k, layers, bias=True),
         *layer_norms(d.hidden, layers),

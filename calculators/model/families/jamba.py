@@ -87,14 +87,15 @@ def _mamba(r: ConfigReader, hidden: int, layers: int) -> tuple[list[TensorGroup]
         dt_rank = r.integer("mamba_dt_rank")
     inner = expand * hidden
     tensors = [
-        TensorGroup("recurrent", "other", (inner, 1, d_conv), layers, layers, "mamba.conv1d"),
-        *([TensorGroup("recurrent", "bias", (inner,), layers, layers, "mamba.conv1d.bias")] if conv_bias else []),
+        TensorGroup("recurrent", "other", (inner, 1, d_conv), layers, layers, "mamba.conv1d", split="column"),
+        *([TensorGroup("recurrent", "bias", (inner,), layers, layers, "mamba.conv1d.bias", split="column")]
+          if conv_bias else []),
         *linear("recurrent", "mamba.in_proj", 2 * inner, hidden, layers, bias=proj_bias),
-        *linear("recurrent", "mamba.x_proj", dt_rank + 2 * d_state, inner, layers),
+        *linear("recurrent", "mamba.x_proj", dt_rank + 2 * d_state, inner, layers, split="row"),
         *linear("recurrent", "mamba.dt_proj", inner, dt_rank, layers, bias=True),
-        TensorGroup("recurrent", "other", (inner, d_state), layers, layers, "mamba.A_log"),
-        TensorGroup("recurrent", "other", (inner,), layers, layers, "mamba.D"),
-        *linear("recurrent", "mamba.out_proj", hidden, inner, layers, bias=proj_bias),
+        TensorGroup("recurrent", "other", (inner, d_state), layers, layers, "mamba.A_log", split="column"),
+        TensorGroup("recurrent", "other", (inner,), layers, layers, "mamba.D", split="column"),
+        *linear("recurrent", "mamba.out_proj", hidden, inner, layers, bias=proj_bias, split="row"),
         *norm("mamba.dt_layernorm", dt_rank, layers),
         *norm("mamba.b_layernorm", d_state, layers),
         *norm("mamba.c_layernorm", d_state, layers),

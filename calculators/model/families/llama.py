@@ -114,7 +114,7 @@ def read_phi3(r: ConfigReader) -> ModelSpec:
     qkv_out = (d.heads + 2 * d.kv_heads) * d.head_dim
     tensors = [
         *linear("attention", "qkv_proj", qkv_out, d.hidden, d.layers),
-        *linear("attention", "o_proj", d.hidden, d.heads * d.head_dim, d.layers),
+        *linear("attention", "o_proj", d.hidden, d.heads * d.head_dim, d.layers, split="row"),
         *gated_mlp("mlp", d.hidden, d.intermediate, d.layers, fused=True),
         *layer_norms(d.hidden, d.layers),
     ]

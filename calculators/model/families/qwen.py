@@ -82,7 +82,7 @@ def _mlps(
     if shared_intermediate is not None:
         groups += [
             *gated_mlp("shared_experts", d.hidden, shared_intermediate, moe_layers),
-            *linear("router", "shared_expert_gate", 1, d.hidden, moe_layers),
+            *linear("router", "shared_expert_gate", 1, d.hidden, moe_layers, split="replicated"),
         ]
     return groups
 
@@ -224,13 +224,13 @@ def _gated_delta_net(r: ConfigReader, hidden: int, layers: int) -> tuple[list[Te
     key_dim, value_dim = k_heads * k_dim, v_heads * v_dim
     conv_dim = 2 * key_dim + value_dim
     tensors = [
-        TensorGroup("recurrent", "other", (conv_dim, 1, kernel), layers, layers, "linear_attn.conv1d"),
+        TensorGroup("recurrent", "other", (conv_dim, 1, kernel), layers, layers, "linear_attn.conv1d", split="column"),
         *linear("recurrent", "linear_attn.in_proj_qkvz", 2 * key_dim + 2 * value_dim, hidden, layers),
         *linear("recurrent", "linear_attn.in_proj_ba", 2 * v_heads, hidden, layers),
-        TensorGroup("recurrent", "bias", (v_heads,), layers, layers, "linear_attn.dt_bias"),
-        TensorGroup("recurrent", "other", (v_heads,), layers, layers, "linear_attn.A_log"),
+        TensorGroup("recurrent", "bias", (v_heads,), layers, layers, "linear_attn.dt_bias", split="column"),
+        TensorGroup("recurrent", "other", (v_heads,), layers, layers, "linear_attn.A_log", split="column"),
         *norm("linear_attn.norm", v_dim, layers),
-        *linear("recurrent", "linear_attn.out_proj", hidden, value_dim, layers),
+        *linear("recurrent", "linear_attn.out_proj", hidden, value_dim, layers, split="row"),
     ]
     state = RecurrentMixer(
         kind="gated_deltanet",

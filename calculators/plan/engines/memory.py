@@ -11,8 +11,6 @@ from calculators.plan.deployment import Deployment
 from calculators.plan.gpus import COMPUTE_CAPABILITY
 
 VOCAB_PADDING = 64  # vLLM's DEFAULT_VOCAB_PADDING_SIZE (vocab_parallel_embedding.py)
-REPLICATED_LINEARS = ("q_a_proj", "kv_a_proj_with_mqa")  # MLA's down-projections: ReplicatedLinear in vLLM
-ROW_PARALLEL_BIASES = ("o_proj.bias", "down_proj.bias", "out_proj.bias")
 
 
 @dataclass(frozen=True)
@@ -44,10 +42,11 @@ class WeightsOnGPU:
 
 
 def weights_on_gpu(d: Deployment, *, vllm_layout: bool, fmt=None) -> WeightsOnGPU:
-    """Shard the weights as vLLM does (column/row-parallel linears and the vocabulary split ``1/tp``;
-    norms, routers, row-parallel biases and MLA's down-projections replicated; ``k_proj``/``v_proj``
-    replicated when ``tp`` exceeds the KV heads). With ``vllm_layout`` also count what vLLM adds: the
-    vocabulary padded to a multiple of 64 and the rotary cos/sin tables in the model dtype."""
+    """Shard the weights as vLLM does, by each tensor group's ``split`` (the family reader's label): column- and
+    row-parallel linears and the vocabulary ``1/tp``; norms, routers, row-parallel biases and MLA's
+    down-projections replicated; ``k_proj``/``v_proj`` one whole KV head per rank once ``tp`` exceeds the KV
+    heads. With ``vllm_layout`` also count what vLLM adds: the vocabulary padded to a multiple of 64 and the
+    rotary cos/sin tables in the model dtype."""
     spec, tp = d.spec, d.tp
     memory = _weight_memory(spec, fmt or d.weights, "vllm" if vllm_layout else "transformers")
     kv_heads = [m.num_kv_heads for m in spec.mixers if m.num_kv_heads]
@@ -62,7 +61,7 @@ def weights_on_gpu(d: Deployment, *, vllm_layout: bool, fmt=None) -> WeightsOnGP
             active += per_gpu * row.active_count // row.count if row.count else 0
             experts += per_gpu
             continue
-        if vllm_layout and row.component in ("embeddings", "lm_head") and row.shape:
+        if vllm_layout and row.split == "vocab" and row.shape:
             padded = _padded_vocab(row.shape[0])
             extra = nbytes * (padded - row.shape[0]) // row.shape[0]
             padding += -(-extra // tp)
@@ -101,13 +100,9 @@ def _weight_memory(spec, fmt, loader: str) -> WeightMemory:
 
 
 def _per_gpu(row: WeightRow, nbytes: int, tp: int, min_kv: int) -> int:
-    if tp == 1:
+    if tp == 1 or row.split == "replicated":
         return nbytes
-    base = row.name.split(".")[0]
-    if row.component in ("norms", "router") or row.role == "norm" or row.name.endswith(ROW_PARALLEL_BIASES) \
-            or row.storage == "fp32 buffer" or base in REPLICATED_LINEARS:
-        return nbytes  # replicated
-    if row.component == "attention" and base in ("k_proj", "v_proj") and min_kv and tp > min_kv:
+    if row.split == "kv_heads" and min_kv and tp > min_kv:
         return -(-nbytes // min_kv)  # each rank holds one whole KV head
     return -(-nbytes // tp)
 
@@ -131,11 +126,11 @@ def _mxfp4_expert_bytes(row: WeightRow, tp: int, width_multiple: int, hidden_mul
     matrices = row.count
     if row.role == "bias":
         (width,) = row.shape
-        if row.name.startswith("experts.down_proj"):
-            return matrices * _round_up(width, hidden_multiple) * 2  # the hidden-size bias, on every GPU
+        if row.split == "replicated":  # down_proj's hidden-size bias (row-parallel), on every GPU
+            return matrices * _round_up(width, hidden_multiple) * 2
         return matrices * 2 * _round_up(width // 2 // tp, width_multiple) * 2
     out_f, in_f = row.shape[-2], row.shape[-1]
-    if row.name.endswith("gate_up_proj"):
+    if row.split == "column":  # gate_up_proj: (2 x expert width, hidden)
         rows, cols = 2 * _round_up(out_f // 2 // tp, width_multiple), _round_up(in_f, hidden_multiple)
     else:  # down_proj: (hidden, expert width)
         rows, cols = _round_up(out_f, hidden_multiple), _round_up(in_f // tp, width_multiple)
