@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from calculators.memory.runtime import ACT_BYTES
 from calculators.model.spec import ModelSpec
 
-OUTPUT_PROJECTIONS = ("o_proj", "out_proj", "dense", "c_proj", "wo")
-
 
 @dataclass
 class LayerWidths:
@@ -46,9 +44,8 @@ class LayerWidths:
             if g.role != "linear" or g.component in ("lm_head", "embeddings", "router", "other"):
                 continue
             out_f, in_f = g.shape[-2], g.shape[-1]
-            base = g.name.rsplit(".", 1)[-1]
             if g.component == "attention":
-                if base in OUTPUT_PROJECTIONS:
+                if g.split == "row":  # the output projection (o_proj, dense, c_proj): it writes the hidden state
                     down["attention"] = max(down.get("attention", 0), in_f)
                 else:
                     up[("attention", g.name)] = max(up.get(("attention", g.name), 0), out_f)

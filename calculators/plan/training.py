@@ -72,7 +72,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from calculators.errors import LIMITS, CalculatorError, boolean, choice, positive_int
-from calculators.memory.activations import OUTPUT_PROJECTIONS
 from calculators.memory.runtime import CUDA_CONTEXT_BYTES, GEMM_WORKSPACE_BYTES
 from calculators.memory.weights import is_quantized_by, parse_format, weight_memory
 from calculators.messages import Message, render
@@ -296,11 +295,11 @@ def _activations(spec, s: int, b: int, checkpointing: bool, attention: str, adap
     for g in spec.tensors:
         if g.role != "linear" or g.component in ("lm_head", "embeddings", "other"):
             continue
-        output_projection = g.component == "attention" and g.name.rsplit(".", 1)[-1] in OUTPUT_PROJECTIONS
+        output_projection = g.component == "attention" and g.split == "row"
         key = (g.component, "output" if output_projection else g.shape[-1])
         clusters[key] = max(clusters.get(key, 0), g.active_count)
-    widths = {key: g.shape[-1] for g in spec.tensors if g.role == "linear"
-              for key in [(g.component, "output")] if g.name.rsplit(".", 1)[-1] in OUTPUT_PROJECTIONS}
+    widths = {(g.component, "output"): g.shape[-1] for g in spec.tensors
+              if g.role == "linear" and g.component == "attention" and g.split == "row"}
     for key, active in clusters.items():
         width = widths.get(key, 0) if key[1] == "output" else key[1]
         per_token += ACT_BYTES * width * active
