@@ -27,8 +27,9 @@ never one above or beside it (tests/calculators/test_structure.py holds the pack
 ``model/``          what a model is and how it is read: ``spec`` (tensors and one token mixer per layer),
                     ``families/`` (one reader of ``config.json`` per model family), ``configs``, ``presets``,
                     ``dtypes`` (what a cache element takes), ``params`` (parameter counts)
-``memory/``         the bytes of one model, on no particular GPU: ``weights``, ``kv``, ``activations`` (the widths
-                    activations follow) and ``runtime`` (what a CUDA process pays before any of them)
+``memory/``         the bytes of one model, on no particular GPU: ``formats`` (what a weight format stores),
+                    ``weights``, ``kv``, ``activations`` (the widths activations follow) and ``runtime`` (what a
+                    CUDA process pays before any of them)
 ``plan/``           models on GPUs: ``gpus`` (the catalog), ``deployment``, ``engines/`` (one per inference engine),
                     ``vllm_releases``, ``inference`` (``memory_plan``, ``recommend``), ``training``, ``calibration``
 ``presentation/``   how a result reads: ``report`` (HTML and Markdown tables) and ``chart`` (SVG)
@@ -67,7 +68,7 @@ _EXPORTS = {
     "KVCache": "memory.kv",
     "weight_memory": "memory.weights",
     "WeightMemory": "memory.weights",
-    "parse_format": "memory.weights",
+    "parse_format": "memory.formats",
     # plan: models on GPUs
     "GPU": "plan.gpus",
     "CATALOG": "plan.gpus",

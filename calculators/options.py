@@ -99,7 +99,7 @@ class Command:
         return next(option for option in self.options if option.flag == flag)
 
 
-# Example weight formats a page suggests (any format calculators.memory.weights.parse_format reads is accepted)
+# Example weight formats a page suggests (any format calculators.memory.formats.parse_format reads is accepted)
 WEIGHT_FORMATS = ("bf16", "fp16", "fp32", "fp8", "fp8-block", "int8", "gptq-int8", "gptq-int4", "gptq-int4-g32",
                   "gptq-int3", "gptq-int2", "awq-int4", "mxfp4", "nf4", "nf4-dq", "bpw:4.5")
 # The default release, then the first release of each range of vLLM's accounting, newest first

@@ -91,7 +91,7 @@ MESSAGES = {
     "kv.tp_kv_heads": "must divide the number of KV heads ({kv_heads}) or be a multiple of it; got {value}",
     "kv.tp_state": "must divide the {kind} heads/channels ({heads}) to split its state; got {value}",
     "plan.no_context": "expected at least one context length",
-    # ---- errors: weight formats and training (memory/weights.py, plan/training.py)
+    # ---- errors: weight formats and training (memory/formats.py, memory/weights.py, plan/training.py)
     "weights.bpw": "bpw:<bits> needs bits between 1 and 32, got {bits:g}",
     "weights.bits": "{method} supports {allowed}; got {value}",
     "weights.group_size": "group size must be a positive integer, got {value}",

@@ -6,7 +6,7 @@ questions. Nothing here depends on the context length or the batch: those are th
 
 Inputs it settles:
 
-* ``weights``: a format name (:func:`calculators.memory.weights.parse_format`); ``None`` means the checkpoint's own
+* ``weights``: a format name (:func:`calculators.memory.formats.parse_format`); ``None`` means the checkpoint's own
   format when the config has a ``quantization_config`` (as vLLM loads it), else ``bf16``.
 * ``gpu`` / ``gpu_memory_gib``: a catalog GPU, or the total memory a CUDA process sees on the card
   (``torch.cuda.mem_get_info()[1]``, which vLLM logs as the total GPU memory) in GiB. With both, the catalog
@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from calculators.errors import LIMITS, CalculatorError, boolean, choice, describe, is_int, positive_int
-from calculators.memory.weights import WeightFormat, parse_format
+from calculators.memory.formats import WeightFormat, parse_format
 from calculators.model.dtypes import KVDtype
 from calculators.model.dtypes import kv_dtype as lookup_kv_dtype
 from calculators.model.spec import ModelSpec

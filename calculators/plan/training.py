@@ -72,8 +72,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from calculators.errors import LIMITS, CalculatorError, boolean, choice, positive_int
+from calculators.memory.formats import parse_format
 from calculators.memory.runtime import CUDA_CONTEXT_BYTES, GEMM_WORKSPACE_BYTES
-from calculators.memory.weights import is_quantized_by, parse_format, weight_memory
+from calculators.memory.weights import is_quantized_by, weight_memory
 from calculators.messages import Message, render
 from calculators.model.spec import ModelSpec
 

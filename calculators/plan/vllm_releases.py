@@ -69,7 +69,7 @@ import re
 from dataclasses import dataclass, replace
 
 from calculators.errors import CalculatorError, describe
-from calculators.memory.weights import WeightFormat
+from calculators.memory.formats import WeightFormat
 from calculators.messages import Message
 
 GIB = 2**30

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from calculators.errors import CalculatorError
-from calculators.memory.weights import parse_format
+from calculators.memory.formats import parse_format
 from calculators.model.configs import load_spec
 from calculators.plan.gpus import get_gpu
 from calculators.plan.inference import memory_plan

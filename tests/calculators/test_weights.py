@@ -7,7 +7,8 @@ import math
 import pytest
 
 from calculators.errors import CalculatorError
-from calculators.memory.weights import linear_bytes, parse_format, weight_memory
+from calculators.memory.formats import linear_bytes, parse_format
+from calculators.memory.weights import weight_memory
 from calculators.model.configs import load_spec
 from calculators.model.spec import FullAttention, ModelSpec, TensorGroup
 

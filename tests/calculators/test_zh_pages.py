@@ -316,8 +316,9 @@ PAGE_ERRORS: list[tuple[list[str], str | None]] = [
 def _api_errors() -> list[Callable[[], object]]:
     """Raise sites no page reaches (the Python API's own argument checks), called directly."""
     from calculators.errors import non_negative_int, positive_int
+    from calculators.memory.formats import linear_bytes, parse_format
     from calculators.memory.kv import kv_cache
-    from calculators.memory.weights import _size_group, linear_bytes, parse_format, weight_memory
+    from calculators.memory.weights import _size_group, weight_memory
     from calculators.model.configs import load_config, parse_config_json, preset_config, preset_spec
     from calculators.model.params import count_parameters
     from calculators.model.spec import TensorGroup

@@ -1,4 +1,4 @@
-"""The weight format a checkpoint declares in its ``quantization_config``, as a :mod:`calculators.memory.weights` name.
+"""The weight format a checkpoint declares in its ``quantization_config``, as a :mod:`calculators.memory.formats` name.
 
 vLLM reads ``quantization_config`` from config.json and loads the checkpoint in that format unless told
 otherwise (``--quantization``: "If None, we first check the quantization_config attribute in the model config
