@@ -35,6 +35,7 @@ def main() -> int:
         print(f"{key:>14}: {totals[key]}")
     skipped = [(e["id"], e["not_planned"]) for e in entries if not e["planner"]]
     RESULT.write_text(json.dumps({"data": str(DATA.relative_to(ROOT)), "rows": rows, "summary": totals,
+                                  "not_planned_count": len(skipped),
                                   "not_planned": [{"id": i, "why": why} for i, why in skipped]},
                                  indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {RESULT.relative_to(ROOT)}")

@@ -79,7 +79,8 @@ def compare(entry: dict) -> dict:
 
 
 def summary(rows: list[dict]) -> dict:
-    """Error distribution over the compared entries: per figure, and per vLLM release range."""
+    """Error distribution over the compared entries: per figure, and per vLLM release range; with the tolerances
+    they are judged by, for the page to state."""
     def spread(values: list[float]) -> dict:
         values = sorted(abs(v) for v in values)
         if not values:
@@ -92,6 +93,8 @@ def summary(rows: list[dict]) -> dict:
     return {
         "entries": len(rows),
         "within_tolerance": sum(row["within_tolerance"] for row in rows),
+        "tolerance": {"weights_percent": round(WEIGHTS_TOLERANCE * 100, 6), "kv_percent": round(KV_TOLERANCE * 100, 6),
+                      "kv_gib": KV_TOLERANCE_GIB, "tokens_percent": round(TOKENS_TOLERANCE * 100, 6)},
         "weights_error": spread(_present(rows, "weights_error")),
         "kv_error_gib": spread(_present(rows, "kv_error_gib")),
         "kv_error": spread(_present(rows, "kv_error")),

@@ -56,3 +56,5 @@ def test_the_published_table_is_the_planners_current_answer():
     rows = [compare(entry) for entry in PLANNED]
     assert published["rows"] == rows, "re-run: python -m benchmarks.bench_vllm_calibration"
     assert published["summary"] == summary(rows)
+    not_planned = [{"id": e["id"], "why": e["not_planned"]} for e in ENTRIES if not e["planner"]]
+    assert published["not_planned"] == not_planned and published["not_planned_count"] == len(not_planned)
