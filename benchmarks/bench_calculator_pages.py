@@ -28,7 +28,8 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import sync_playwright
 
-from benchmarks.site_host import CHROMIUM, CHROMIUM_FLAGS, ROOT, serve, site_handler
+from benchmarks import RESULTS, ROOT
+from benchmarks.site_host import CHROMIUM, CHROMIUM_FLAGS, serve, site_handler
 
 PAGES = {
     "calculators/parameters/": "model",
@@ -118,7 +119,7 @@ def main() -> None:
         "cpus": os.cpu_count(), "python": platform.python_version(), "browser": CHROMIUM,
         "load_average_1min_max": round(max(load), 2),
     }
-    out = ROOT / "benchmarks" / "results" / "calculator-pages.json"
+    out = RESULTS / "calculator-pages.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"machine": machine, "pages": rows}, indent=2) + "\n", encoding="utf-8")
     print(f"machine: {machine['platform']}, {machine['cpus']} CPUs, Chromium headless, "

@@ -16,8 +16,8 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
+from benchmarks import RESULTS, ROOT
 from calculators.memory.kv import kv_cache
 from calculators.memory.weights import weight_memory
 from calculators.model.configs import load_spec, preset_config
@@ -25,8 +25,6 @@ from calculators.model.families import model_spec
 from calculators.model.params import count_parameters
 from calculators.plan.inference import memory_plan, recommend
 from calculators.plan.training import training_memory
-
-ROOT = Path(__file__).resolve().parents[1]
 
 MODELS = ("meta-llama/Llama-3.1-8B", "deepseek-ai/DeepSeek-V3", "Qwen/Qwen3-Next-80B-A3B-Instruct")
 
@@ -100,7 +98,7 @@ def main() -> int:
         print(f"{r['model']:<36} {r['call']:<{width}} {r['microseconds']:>9,.1f} us{flag}")
     print(f"\nCLI start-up (python -m calculators params ... --json, median): {startup * 1000:,.0f} ms")
 
-    out = ROOT / "benchmarks" / "results" / "calculators.json"
+    out = RESULTS / "calculators.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"machine": machine, "per_call": rows, "cli_startup_ms": round(startup * 1000, 1),
                                "quick": args.quick}, indent=2) + "\n")

@@ -17,9 +17,10 @@ import xml.etree.ElementTree as ElementTree
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from benchmarks import RESULTS, ROOT
+
 DEFAULT_JUNIT = ROOT / "test-artifacts" / "junit.xml"
-OUT = ROOT / "benchmarks" / "results" / "test-suite.json"
+OUT = RESULTS / "test-suite.json"
 SHOWN = 12  # modules listed by name; the rest are summed in one row
 
 

@@ -10,14 +10,12 @@ result does not depend on the machine it runs on.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
+from benchmarks import RESULTS, ROOT
 from calculators.plan.calibration import compare, summary
 
-ROOT = Path(__file__).resolve().parents[1]
-
 DATA = ROOT / "tests" / "data" / "vllm-startup-logs.json"
-RESULT = ROOT / "benchmarks" / "results" / "vllm-calibration.json"
+RESULT = RESULTS / "vllm-calibration.json"
 
 
 def main() -> int:

@@ -26,10 +26,10 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-ROOT = Path(__file__).resolve().parents[1]
 
 import torch  # noqa: E402
 
+from benchmarks import RESULTS, ROOT  # noqa: E402
 from snippets.scratch import prune_pretrained, tiny_lm  # noqa: E402
 from snippets.scratch.awq import awq_llama_compressor  # noqa: E402
 from snippets.scratch.gptq import gptq, gptq_compressor, hessian  # noqa: E402
@@ -209,7 +209,7 @@ def main() -> None:
     if args.device == "cuda" and not torch.cuda.is_available():
         parser.error("--device cuda needs a CUDA GPU")
     report = run(args.device)
-    out = args.out or ROOT / "benchmarks" / "results" / f"compression-{args.device}.json"
+    out = args.out or RESULTS / f"compression-{args.device}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")
     print(f"wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")

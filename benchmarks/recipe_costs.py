@@ -39,13 +39,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from unittest import mock
 
-ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import torch  # noqa: E402
 from transformers import LlamaConfig, LlamaForCausalLM  # noqa: E402
 
+from benchmarks import RESULTS, ROOT  # noqa: E402
 from snippets.recipes import (  # noqa: E402
     awq_llmcompressor,
     distill_causal_lm,
@@ -57,7 +57,7 @@ from snippets.recipes import (  # noqa: E402
 from snippets.recipes.common import reload_and_generate, stdlib_docstrings  # noqa: E402
 from snippets.recipes.tiny_llama import TINY_LLAMA, build_tokenizer, save_random_llama  # noqa: E402
 
-RESULTS = ROOT / "benchmarks" / "results" / "recipes-cpu.json"
+RESULT = RESULTS / "recipes-cpu.json"
 MIB = 2**20
 MINILM_STEPS = 30  # as tests/recipes/test_distill_minilm.py
 CAUSAL_LM_STEPS = 40  # as tests/recipes/test_distill_causal_lm.py
@@ -300,9 +300,9 @@ def main() -> int:
             "total_seconds": round(time.perf_counter() - started, 1),
         },
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"wrote {RESULTS.relative_to(ROOT)} in {results['method']['total_seconds']} s")
+    RESULT.parent.mkdir(parents=True, exist_ok=True)
+    RESULT.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote {RESULT.relative_to(ROOT)} in {results['method']['total_seconds']} s")
     return 0
 
 
