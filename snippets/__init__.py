@@ -11,6 +11,10 @@ and whose marked sections the pages include:
 
 and `common`, the helpers that several folders use, each written once: the uniform quantizer (common/quantizer.py),
 the minifloat grids (minifloat.py), softmax and KL divergence (distillation.py), the KV-cache count of grouped-query
-attention (kv_cache.py) and small linear algebra on lists (linalg.py). A page that explains one of them includes its
-section from there.
+attention (kv_cache.py), the relative squared error of an approximation (error.py) and small linear algebra on lists
+(linalg.py). A page that explains one of them includes its section from there.
 """
+
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent  # where the caches (.cache/) and results (benchmarks/results/) live

@@ -20,7 +20,8 @@ import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from snippets import REPO_ROOT
+
 SCALES = ("tiny", "real")
 
 

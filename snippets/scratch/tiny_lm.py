@@ -27,9 +27,9 @@ import torch
 from torch import nn
 from transformers import LlamaConfig, LlamaForCausalLM
 
+from snippets import REPO_ROOT
 from snippets.scratch.compressor import Compressor
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CACHE = REPO_ROOT / ".cache" / "tiny-lm"
 
 
@@ -261,21 +261,24 @@ def cache_key(cfg: TinyConfig, train_tokens: torch.Tensor) -> str:
 
 
 def load_or_train(cfg: TinyConfig = TinyConfig(), cache_dir: Path = DEFAULT_CACHE, log_every: int = 0):
-    """The trained model (cached under cache_dir/<key>/), with the metadata of the run that trained it."""
+    """The trained model (cached under cache_dir/<key>/), with the metadata of the run that trained it.
+
+    A model just trained is saved and read back like a cached one, so callers always get the same thing: in eval
+    mode, with ``config._name_or_path`` naming its folder (llm-compressor's ``oneshot`` reads the config from there).
+    """
     train_tokens, _ = load_corpus()
     path = Path(cache_dir) / cache_key(cfg, train_tokens)
-    if (path / "meta.json").exists():
-        model = LlamaForCausalLM.from_pretrained(path, dtype=torch.float32).eval()
-        return model, {**json.loads((path / "meta.json").read_text()), "path": str(path)}
-    model = new_model(cfg)
-    start = time.perf_counter()
-    losses = train(model, train_tokens, cfg, log_every=log_every)
-    meta = {"config": dataclasses.asdict(cfg), "train_seconds": time.perf_counter() - start,
-            "final_loss": sum(losses[-10:]) / 10, "parameters": sum(p.numel() for p in model.parameters())}
-    path.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(path)
-    (path / "meta.json").write_text(json.dumps(meta, indent=2))
-    return model, {**meta, "path": str(path)}
+    if not (path / "meta.json").exists():
+        model = new_model(cfg)
+        start = time.perf_counter()
+        losses = train(model, train_tokens, cfg, log_every=log_every)
+        meta = {"config": dataclasses.asdict(cfg), "train_seconds": time.perf_counter() - start,
+                "final_loss": sum(losses[-10:]) / 10, "parameters": sum(p.numel() for p in model.parameters())}
+        path.mkdir(parents=True, exist_ok=True)
+        model.save_pretrained(path)
+        (path / "meta.json").write_text(json.dumps(meta, indent=2))
+    model = LlamaForCausalLM.from_pretrained(path, dtype=torch.float32).eval()
+    return model, {**json.loads((path / "meta.json").read_text()), "path": str(path)}
 
 
 def calibration_windows(n: int = 32, seq_len: int = 128, seed: int = 1) -> torch.Tensor:
