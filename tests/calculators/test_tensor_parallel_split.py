@@ -67,8 +67,9 @@ def test_deepseek_v3_keeps_the_latent_down_projections_and_the_router_whole():
 def test_gpt2_keeps_row_parallel_biases_and_learned_positions_whole():
     """Bug fixed with the labels: the biases of GPT-2's row-parallel c_proj layers and its learned position table
     (a plain nn.Embedding in vLLM's GPT-style models) were divided by the GPU count; they are whole on each GPU."""
-    spec = model_spec(preset_config("openai-community/gpt2"))
-    hidden, layers, positions = spec.hidden_size, spec.num_hidden_layers, 1024
+    config = preset_config("openai-community/gpt2")
+    spec = model_spec(config)
+    hidden, layers, positions = spec.hidden_size, spec.num_hidden_layers, config["n_positions"]
     d1 = deployment(spec, weights="bf16", gpu="H100", count=1, engine="transformers")
     d2 = deployment(spec, weights="bf16", gpu="H100", count=2, engine="transformers")
     whole = 2 * (positions * hidden + 2 * layers * hidden  # wpe, the c_proj biases of attention and MLP
